@@ -1,0 +1,36 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace MLNetDeep.Trainers.Data;
+
+/// <summary>Multiclass labels: a key column whose key k (1-based) becomes class index k − 1.</summary>
+internal sealed class KeyLabelReader : LabelColumnReader
+{
+    public override void CheckType(DataViewSchema.Column column)
+    {
+        if (column.Type is not KeyDataViewType key || key.RawType != typeof(uint))
+        {
+            throw new ArgumentException(
+                $"Label column '{column.Name}' has type {column.Type}, but multiclass training needs a key column (Key<UInt32>). " +
+                $"Convert it first, e.g. mlContext.Transforms.Conversion.MapValueToKey(\"{column.Name}\").");
+        }
+        if (key.Count < 2 || key.Count > int.MaxValue)
+            throw new ArgumentException($"Label column '{column.Name}' is a key with {key.Count} value(s); multiclass training needs at least 2 classes.");
+    }
+
+    public override Func<long, float> Bind(DataViewRow row, DataViewSchema.Column column)
+    {
+        var getter = row.GetGetter<uint>(column);
+        uint value = 0;
+        return rowIndex =>
+        {
+            getter(ref value);
+            if (value == 0)
+                throw new InvalidDataException($"Label column '{column.Name}' has a missing key value at row {rowIndex}; every training row needs a label.");
+            return value - 1;
+        };
+    }
+
+    /// <summary>The number of classes the key type declares.</summary>
+    public static int ClassCount(DataViewSchema.Column column) => checked((int)((KeyDataViewType)column.Type).Count);
+}

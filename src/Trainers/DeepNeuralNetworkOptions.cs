@@ -1,0 +1,98 @@
+using Microsoft.ML;
+
+namespace MLNetDeep.Trainers;
+
+/// <summary>
+/// Options for the deep neural network trainers (multiclass, binary and regression). Every default
+/// is documented on its property; they follow Keras where Keras and PyTorch differ.
+/// </summary>
+public sealed class DeepNeuralNetworkOptions
+{
+    /// <summary>The label column. Default: "Label". Multiclass needs a key column (use <c>MapValueToKey</c>).</summary>
+    public string LabelColumnName { get; set; } = "Label";
+
+    /// <summary>The features column: a known-size vector of <see cref="float"/>. Default: "Features".</summary>
+    public string FeatureColumnName { get; set; } = "Features";
+
+    /// <summary>The width of each hidden layer, input side first. Default: { 300, 100 }, Géron's Fashion-MNIST MLP.</summary>
+    public int[] HiddenLayers { get; set; } = { 300, 100 };
+
+    /// <summary>The hidden-layer non-linearity. Default: <see cref="ActivationFunction.ReLU"/>.</summary>
+    public ActivationFunction Activation { get; set; } = ActivationFunction.ReLU;
+
+    /// <summary>α for <see cref="ActivationFunction.LeakyReLU"/> (default 0.01) and <see cref="ActivationFunction.ELU"/> (default 1.0). Null: those defaults.</summary>
+    public double? ActivationAlpha { get; set; }
+
+    /// <summary>How dense weights are initialised. Default: <see cref="WeightInitializer.Auto"/> (He, LeCun or Glorot to suit the activation).</summary>
+    public WeightInitializer WeightInitializer { get; set; } = WeightInitializer.Auto;
+
+    /// <summary>Batch normalization in hidden layers. Default: <see cref="BatchNormalizationPlacement.None"/>.</summary>
+    public BatchNormalizationPlacement BatchNormalization { get; set; } = BatchNormalizationPlacement.None;
+
+    /// <summary>Whether the input features pass through a batch-normalization layer first, as the notebook has after Flatten. Default: false.</summary>
+    public bool InputBatchNormalization { get; set; }
+
+    /// <summary>Dropout rate after each hidden layer, in [0, 1). With SELU it becomes alpha dropout. Default: 0 (none).</summary>
+    public double DropoutRate { get; set; }
+
+    /// <summary>L1 penalty factor λ₁: the loss gains λ₁·Σ|w| over dense-layer weights (Keras <c>kernel_regularizer</c>; never biases, BN or PReLU parameters). Default: 0.</summary>
+    public double L1 { get; set; }
+
+    /// <summary>L2 penalty factor λ₂: the loss gains λ₂·Σw² over dense-layer weights (Keras semantics, no ½). Default: 0.</summary>
+    public double L2 { get; set; }
+
+    /// <summary>The optimizer. Default: <see cref="OptimizerKind.Adam"/>.</summary>
+    public OptimizerKind Optimizer { get; set; } = OptimizerKind.Adam;
+
+    /// <summary>The learning rate η. Default: 0.001 (Keras' Adam default; SGD usually wants about 0.01).</summary>
+    public double LearningRate { get; set; } = 0.001;
+
+    /// <summary>Momentum β for <see cref="OptimizerKind.Momentum"/>, <see cref="OptimizerKind.Nesterov"/> and RMSProp's optional momentum term. Default: 0.9.</summary>
+    public double Momentum { get; set; } = 0.9;
+
+    /// <summary>Adam/Nadam/AdamW first-moment decay β₁. Default: 0.9.</summary>
+    public double Beta1 { get; set; } = 0.9;
+
+    /// <summary>Adam/Nadam/AdamW second-moment decay β₂. Default: 0.999.</summary>
+    public double Beta2 { get; set; } = 0.999;
+
+    /// <summary>Numerical-stability term ε of AdaGrad, RMSProp and the Adam family. Default: 1e-7 (Keras; PyTorch uses 1e-8).</summary>
+    public double Epsilon { get; set; } = 1e-7;
+
+    /// <summary>RMSProp's decay ρ of the squared-gradient average. Default: 0.9 (Keras; PyTorch's alpha is 0.99).</summary>
+    public double Rho { get; set; } = 0.9;
+
+    /// <summary>AdamW's decoupled weight decay. Default: 0.01.</summary>
+    public double WeightDecay { get; set; } = 0.01;
+
+    /// <summary>Passes over the training data. Default: 10.</summary>
+    public int Epochs { get; set; } = 10;
+
+    /// <summary>Rows per gradient step. Default: 32 (Keras).</summary>
+    public int BatchSize { get; set; } = 32;
+
+    /// <summary>Whether rows are reshuffled every epoch. Default: true.</summary>
+    public bool Shuffle { get; set; } = true;
+
+    /// <summary>
+    /// Seed for weight initialization, shuffling, dropout and the validation split. Two runs with the
+    /// same seed, data and thread count give bit-identical weights. Default: null, which draws a seed
+    /// from the <see cref="MLContext"/>'s random source (so <c>new MLContext(seed: 1)</c> is reproducible too).
+    /// </summary>
+    public int? Seed { get; set; }
+
+    /// <summary>
+    /// Fraction of the training rows held out (a seeded random sample) to compute validation loss and
+    /// metrics each epoch. Must be in [0, 1). Ignored when <see cref="ValidationSet"/> is set. Default: 0.
+    /// </summary>
+    public double ValidationFraction { get; set; }
+
+    /// <summary>An explicit validation set with the same columns as the training data. Default: null.</summary>
+    public IDataView? ValidationSet { get; set; }
+
+    /// <summary>Early stopping; null turns it off. Default: null.</summary>
+    public EarlyStoppingOptions? EarlyStopping { get; set; }
+
+    /// <summary>Intra-op CPU threads for libtorch. Results are bit-reproducible only at a fixed thread count. Default: null (libtorch's choice, usually the core count).</summary>
+    public int? NumberOfThreads { get; set; }
+}

@@ -1,0 +1,81 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using static TorchSharp.torch;
+
+namespace MLNetDeep.Trainers;
+
+/// <summary>
+/// A trained deep neural network as an ML.NET transformer. Scoring runs the exported ONNX graph
+/// through ML.NET's <c>OnnxTransformer</c> and ML.NET's own prediction transformer
+/// (<see cref="ScoringChain"/>), so <c>mlContext.Model.Save</c> writes an ordinary model zip that
+/// loads with Microsoft.ML, Microsoft.ML.OnnxTransformer and ONNX Runtime alone, with no TorchSharp.
+/// </summary>
+/// <remarks>
+/// A zip loaded back with <c>mlContext.Model.Load</c> is a <c>TransformerChain&lt;ITransformer&gt;</c>
+/// that scores identically; the training history, the network description and the in-memory
+/// TorchSharp network exist only on the object <c>Fit</c> returned.
+/// </remarks>
+public abstract class DeepNeuralNetworkTransformer : ITransformer, IDisposable
+{
+    private readonly byte[] _onnxModel;
+
+    private protected DeepNeuralNetworkTransformer(
+        TransformerChain<ITransformer> scoringChain, byte[] onnxModel, nn.Module<Tensor, Tensor> network,
+        TrainingHistory history, NetworkDescription description, int seed)
+    {
+        ScoringChain = scoringChain;
+        _onnxModel = onnxModel;
+        Network = network;
+        History = history;
+        Description = description;
+        Seed = seed;
+    }
+
+    /// <summary>The ML.NET transformers that score and that <c>mlContext.Model.Save</c> writes.</summary>
+    public TransformerChain<ITransformer> ScoringChain { get; }
+
+    /// <summary>Per-epoch losses, metrics, learning rates and times.</summary>
+    public TrainingHistory History { get; }
+
+    /// <summary>The layers and parameter counts of the network.</summary>
+    public NetworkDescription Description { get; }
+
+    /// <summary>The seed the run used (the explicit one, or the one drawn from the MLContext).</summary>
+    public int Seed { get; }
+
+    /// <summary>
+    /// The trained TorchSharp network (CPU, inference mode), without the output head (softmax,
+    /// sigmoid) that the exported graph appends. Disposing this transformer disposes it.
+    /// </summary>
+    public nn.Module<Tensor, Tensor> Network { get; }
+
+    /// <summary>Writes the exported ONNX graph (input: the feature column's name, [N, features]) to <paramref name="destination"/>.</summary>
+    /// <param name="destination">A writable stream; it is not closed.</param>
+    public void ExportOnnx(Stream destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        destination.Write(_onnxModel);
+    }
+
+    /// <inheritdoc />
+    public bool IsRowToRowMapper => ((ITransformer)ScoringChain).IsRowToRowMapper;
+
+    /// <inheritdoc />
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => ScoringChain.GetOutputSchema(inputSchema);
+
+    /// <inheritdoc />
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => ((ITransformer)ScoringChain).GetRowToRowMapper(inputSchema);
+
+    /// <inheritdoc />
+    public IDataView Transform(IDataView input) => ScoringChain.Transform(input);
+
+    /// <summary>Saving writes the scoring chain alone, which is why a loaded model needs no MLNetDeep assembly.</summary>
+    void ICanSaveModel.Save(ModelSaveContext ctx) => ((ICanSaveModel)ScoringChain).Save(ctx);
+
+    /// <summary>Releases the TorchSharp network's native memory.</summary>
+    public void Dispose()
+    {
+        Network.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}

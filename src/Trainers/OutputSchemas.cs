@@ -1,0 +1,90 @@
+using System.Reflection;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace MLNetDeep.Trainers;
+
+/// <summary>
+/// Computes the <see cref="SchemaShape"/> a trainer's fitted transformer will output, so pipelines can
+/// check column types before any training. <see cref="SchemaShape.Column"/> has no public constructor
+/// and <c>SchemaShape.Create</c> is internal to Microsoft.ML 5.0.x, so the new columns are described as
+/// a <see cref="DataViewSchema"/> and converted by reflection.
+/// </summary>
+internal static class OutputSchemas
+{
+    private const string KeyValues = "KeyValues";
+    private const string SlotNames = "SlotNames";
+    private const string ScoreColumnKind = "ScoreColumnKind";
+    private const string ScoreValueKind = "ScoreValueKind";
+
+    private static readonly Func<DataViewSchema, SchemaShape> CreateShape =
+        typeof(SchemaShape).GetMethod("Create", BindingFlags.Static | BindingFlags.NonPublic | BindingFlags.Public, new[] { typeof(DataViewSchema) })
+            ?.CreateDelegate<Func<DataViewSchema, SchemaShape>>()
+        ?? throw new NotSupportedException("SchemaShape.Create(DataViewSchema) was not found; MLNetDeep supports Microsoft.ML 5.0.x.");
+
+    /// <summary>The shape of a concrete schema.</summary>
+    public static SchemaShape ShapeOf(DataViewSchema schema) => CreateShape(schema);
+
+    /// <summary>The column named <paramref name="name"/>, if the shape has one.</summary>
+    public static bool TryFind(SchemaShape shape, string name, out SchemaShape.Column column)
+    {
+        column = shape.FirstOrDefault(c => c.Name == name);
+        return column.Name is not null;
+    }
+
+    public static SchemaShape.Column RequireFloatVector(SchemaShape input, string name)
+    {
+        if (!TryFind(input, name, out var column))
+            throw new ArgumentException($"The features column '{name}' was not found in the input schema.");
+        if (column.Kind != SchemaShape.Column.VectorKind.Vector || column.ItemType != NumberDataViewType.Single)
+            throw new ArgumentException($"Features column '{name}' must be a known-size vector of Single (float); it is {Describe(column)}.");
+        return column;
+    }
+
+    public static SchemaShape.Column RequireKey(SchemaShape input, string name)
+    {
+        if (!TryFind(input, name, out var column))
+            throw new ArgumentException($"The label column '{name}' was not found in the input schema.");
+        if (!column.IsKey || column.Kind != SchemaShape.Column.VectorKind.Scalar)
+            throw new ArgumentException($"Label column '{name}' must be a scalar key (use MapValueToKey); it is {Describe(column)}.");
+        return column;
+    }
+
+    public static SchemaShape Multiclass(SchemaShape input, SchemaShape.Column label, string networkOutputColumn)
+    {
+        // A SchemaShape records kinds, not sizes or key counts, so any positive size describes the columns.
+        const int classes = 2;
+        var keyType = new KeyDataViewType(typeof(uint), classes);
+        var builder = new DataViewSchema.Builder();
+        builder.AddColumn(networkOutputColumn, new VectorDataViewType(NumberDataViewType.Single, 1, classes));
+
+        var scoreAnnotations = new DataViewSchema.Annotations.Builder();
+        AddPlaceholder(scoreAnnotations, ScoreColumnKind, TextDataViewType.Instance);
+        AddPlaceholder(scoreAnnotations, ScoreValueKind, TextDataViewType.Instance);
+        var predictedAnnotations = new DataViewSchema.Annotations.Builder();
+        if (TryFind(label.Annotations, KeyValues, out var keyValues))
+        {
+            var valuesType = new VectorDataViewType((PrimitiveDataViewType)keyValues.ItemType, classes);
+            AddPlaceholder(predictedAnnotations, KeyValues, valuesType);
+            if (keyValues.ItemType is TextDataViewType)
+                AddPlaceholder(scoreAnnotations, SlotNames, valuesType);
+        }
+        builder.AddColumn("Score", new VectorDataViewType(NumberDataViewType.Single, classes), scoreAnnotations.ToAnnotations());
+        builder.AddColumn("PredictedLabel", keyType, predictedAnnotations.ToAnnotations());
+
+        var added = CreateShape(builder.ToSchema());
+        var kept = input.Where(c => !TryFind(added, c.Name, out _));
+        return new SchemaShape(kept.Concat(added));
+    }
+
+    private static string Describe(SchemaShape.Column column) =>
+        $"{column.Kind} of {column.ItemType}{(column.IsKey ? " (key)" : "")}";
+
+    // Only the annotation's type matters for a SchemaShape; the getter is never called.
+    private static void AddPlaceholder(DataViewSchema.Annotations.Builder builder, string kind, DataViewType type) =>
+        typeof(OutputSchemas).GetMethod(nameof(AddPlaceholderCore), BindingFlags.NonPublic | BindingFlags.Static)!
+            .MakeGenericMethod(type.RawType).Invoke(null, new object[] { builder, kind, type });
+
+    private static void AddPlaceholderCore<T>(DataViewSchema.Annotations.Builder builder, string kind, DataViewType type) =>
+        builder.Add(kind, type, (ValueGetter<T>)((ref T value) => value = default!));
+}

@@ -1,0 +1,52 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MLNetDeep.Trainers.Training;
+
+/// <summary>Softmax cross-entropy over K classes; the metric is accuracy.</summary>
+internal sealed class MulticlassObjective : ITrainingObjective
+{
+    public MulticlassObjective(int classCount) => OutputWidth = classCount;
+
+    public long OutputWidth { get; }
+
+    public string MetricName => "accuracy";
+
+    public EarlyStoppingMetric ValidationMetricKind => EarlyStoppingMetric.ValidationAccuracy;
+
+    public bool HigherMetricIsBetter => true;
+
+    public Tensor CreateTargets(float[] targets, Device device)
+    {
+        using var asFloat = tensor(targets);
+        return asFloat.to(ScalarType.Int64, device);
+    }
+
+    // cross_entropy fuses log-softmax and NLL, which is stabler than softmax followed by a log.
+    public Tensor Loss(Tensor output, Tensor target) => nn.functional.cross_entropy(output, target);
+
+    public IMetricAccumulator CreateMetric() => new AccuracyAccumulator();
+
+    public nn.Module<Tensor, Tensor>? CreateExportHead() => nn.Softmax(1);
+
+    private sealed class AccuracyAccumulator : IMetricAccumulator
+    {
+        private long _correct;
+        private long _count;
+
+        public void Add(Tensor output, Tensor target)
+        {
+            using var predicted = output.argmax(1);
+            using var hits = predicted.eq(target);
+            using var sum = hits.sum();
+            _correct += sum.item<long>();
+            _count += target.shape[0];
+        }
+
+        public double Result() => _count == 0 ? double.NaN : (double)_correct / _count;
+
+        public void Dispose()
+        {
+        }
+    }
+}

@@ -1,0 +1,45 @@
+using System.Globalization;
+using System.Text;
+
+namespace MLNetDeep.Trainers;
+
+/// <summary>The per-epoch record of a training run, like the <c>History</c> object Keras' <c>fit</c> returns.</summary>
+public sealed class TrainingHistory
+{
+    internal TrainingHistory(IReadOnlyList<EpochRecord> epochs, string metricName, int bestEpoch, bool stoppedEarly)
+    {
+        Epochs = epochs;
+        MetricName = metricName;
+        BestEpoch = bestEpoch;
+        StoppedEarly = stoppedEarly;
+    }
+
+    /// <summary>One record per completed epoch, in order.</summary>
+    public IReadOnlyList<EpochRecord> Epochs { get; }
+
+    /// <summary>What <see cref="EpochRecord.TrainMetric"/> and <see cref="EpochRecord.ValidationMetric"/> measure, e.g. "accuracy".</summary>
+    public string MetricName { get; }
+
+    /// <summary>The epoch whose weights the model holds: the best monitored epoch when early stopping restored weights, else the last.</summary>
+    public int BestEpoch { get; }
+
+    /// <summary>Whether early stopping ended training before the configured number of epochs.</summary>
+    public bool StoppedEarly { get; }
+
+    /// <summary>The history as CSV with a header row (invariant culture).</summary>
+    public string ToCsv()
+    {
+        var csv = new StringBuilder();
+        csv.AppendLine($"epoch,loss,{MetricName},val_loss,val_{MetricName},lr,seconds");
+        foreach (var e in Epochs)
+        {
+            csv.AppendLine(string.Join(",",
+                e.Epoch.ToString(CultureInfo.InvariantCulture),
+                Format(e.TrainLoss), Format(e.TrainMetric), Format(e.ValidationLoss), Format(e.ValidationMetric),
+                Format(e.LearningRate), Format(e.Seconds)));
+        }
+        return csv.ToString();
+    }
+
+    private static string Format(double? value) => value?.ToString("R", CultureInfo.InvariantCulture) ?? "";
+}

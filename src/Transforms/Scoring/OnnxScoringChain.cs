@@ -1,0 +1,94 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using MLNetDeep.Transforms.Hosting;
+
+namespace MLNetDeep.Transforms.Scoring;
+
+/// <summary>
+/// Assembles the ML.NET transformer that serves a network: ML.NET's <c>OnnxTransformer</c> running the
+/// exported graph, followed by a prediction head. The result saves and loads with
+/// <c>mlContext.Model.Save/Load</c> using Microsoft.ML, Microsoft.ML.OnnxTransformer and ONNX Runtime only.
+/// </summary>
+public static class OnnxScoringChain
+{
+    /// <summary>
+    /// Creates the <c>OnnxTransformer</c> for <paramref name="onnxModel"/>, reading the feature column
+    /// named like the graph's input and writing a column named like its output. It honours
+    /// <see cref="MLContext.GpuDeviceId"/> and <see cref="MLContext.FallbackToCpu"/>.
+    /// </summary>
+    /// <param name="environment">The user's <see cref="MLContext"/>, or the environment behind its catalogs.</param>
+    /// <param name="onnxModel">The serialized ONNX model.</param>
+    /// <param name="inputColumn">The graph's input name, which is also the feature column's name.</param>
+    /// <param name="outputColumn">The graph's output name, which becomes a new column.</param>
+    /// <param name="inputSchema">The schema of the data the chain will score.</param>
+    public static ITransformer CreateOnnxTransformer(IHostEnvironment environment, byte[] onnxModel, string inputColumn, string outputColumn, DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        ArgumentNullException.ThrowIfNull(onnxModel);
+        try
+        {
+            var estimator = HostEnvironmentSettings.Transforms(environment).ApplyOnnxModel(
+                new[] { outputColumn }, new[] { inputColumn }, new MemoryStream(onnxModel, writable: false),
+                HostEnvironmentSettings.GpuDeviceId(environment), HostEnvironmentSettings.FallbackToCpu(environment));
+            return estimator.Fit(new EmptyDataView(inputSchema));
+        }
+        catch (Exception ex) when (IsMissingOnnxRuntimeNative(ex))
+        {
+            throw new InvalidOperationException(
+                "ONNX Runtime's native library could not be loaded. MLNetDeep references only Microsoft.ML.OnnxRuntime.Managed; " +
+                "the application must reference Microsoft.ML.OnnxRuntime (CPU) or Microsoft.ML.OnnxRuntime.Gpu.", ex);
+        }
+    }
+
+    /// <summary>Chains the transformers in order.</summary>
+    /// <param name="transformers">The transformers, first applied first.</param>
+    public static TransformerChain<ITransformer> Chain(params ITransformer[] transformers) => new(transformers);
+
+    private static bool IsMissingOnnxRuntimeNative(Exception? ex)
+    {
+        for (; ex != null; ex = ex.InnerException)
+        {
+            if (ex is DllNotFoundException || (ex is TypeInitializationException && ex.Message.Contains("OnnxRuntime", StringComparison.OrdinalIgnoreCase)))
+                return true;
+        }
+        return false;
+    }
+
+    /// <summary>A row-less view with a given schema, so estimators can be fitted on a schema alone.</summary>
+    private sealed class EmptyDataView : IDataView
+    {
+        public EmptyDataView(DataViewSchema schema) => Schema = schema;
+
+        public bool CanShuffle => true;
+
+        public DataViewSchema Schema { get; }
+
+        public long? GetRowCount() => 0;
+
+        public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null) => new EmptyCursor(Schema);
+
+        public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) => new[] { GetRowCursor(columnsNeeded, rand) };
+
+        private sealed class EmptyCursor : DataViewRowCursor
+        {
+            public EmptyCursor(DataViewSchema schema) => Schema = schema;
+
+            public override DataViewSchema Schema { get; }
+
+            public override long Position => -1;
+
+            public override long Batch => 0;
+
+            public override bool IsColumnActive(DataViewSchema.Column column) => true;
+
+            public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column) =>
+                (ref TValue value) => throw new InvalidOperationException("An empty view has no rows to read.");
+
+            public override ValueGetter<DataViewRowId> GetIdGetter() =>
+                (ref DataViewRowId value) => throw new InvalidOperationException("An empty view has no rows to read.");
+
+            public override bool MoveNext() => false;
+        }
+    }
+}
