@@ -23,23 +23,22 @@ internal sealed class LinearExporter : ModuleExporter<Linear>
         var graph = context.Graph;
         var parameters = context.Folds.ParametersOf(step.Path, module);
         var output = ModulePath.Join(step.Path, "output");
+        var gemm = step.InputShape.Length == 1;
+        var weight = gemm
+            ? graph.AddInitializer(ModulePath.Join(step.Path, "weight"), parameters.Weight, parameters.OutFeatures, parameters.InFeatures)
+            : graph.AddInitializer(ModulePath.Join(step.Path, "weight_transposed"), Transpose(parameters), parameters.InFeatures, parameters.OutFeatures);
         var bias = parameters.Bias is null
             ? null
             : graph.AddInitializer(ModulePath.Join(step.Path, "bias"), parameters.Bias, parameters.OutFeatures);
 
-        if (step.InputShape.Length == 1)
+        if (gemm)
         {
-            var weight = graph.AddInitializer(
-                ModulePath.Join(step.Path, "weight"), parameters.Weight, parameters.OutFeatures, parameters.InFeatures);
             string[] inputs = bias is null ? [input, weight] : [input, weight, bias];
             return graph.AddNode("Gemm", step.Path, inputs, output, OnnxAttributes.Int("transB", 1));
         }
-
-        var transposed = graph.AddInitializer(
-            ModulePath.Join(step.Path, "weight_transposed"), Transpose(parameters), parameters.InFeatures, parameters.OutFeatures);
         if (bias is null)
-            return graph.AddNode("MatMul", step.Path, [input, transposed], output);
-        var product = graph.AddNode("MatMul", ModulePath.Join(step.Path, "MatMul"), [input, transposed], ModulePath.Join(step.Path, "product"));
+            return graph.AddNode("MatMul", step.Path, [input, weight], output);
+        var product = graph.AddNode("MatMul", ModulePath.Join(step.Path, "MatMul"), [input, weight], ModulePath.Join(step.Path, "product"));
         return graph.AddNode("Add", ModulePath.Join(step.Path, "Add"), [product, bias], output);
     }
 
