@@ -8,8 +8,4 @@ namespace MLNetDeep.Transforms.Onnx;
 /// <param name="Exporter">The exporter registered for the module's type.</param>
 /// <param name="InputShape">The shape the module receives.</param>
 /// <param name="OutputShape">The shape the module produces.</param>
-internal sealed record ExportStep(string Path, Module Module, IModuleExporter Exporter, long[] InputShape, long[] OutputShape)
-{
-    /// <summary>The module's type name, for messages.</summary>
-    public string TypeName => Module.GetType().Name;
-}
+internal sealed record ExportStep(string Path, Module Module, IModuleExporter Exporter, long[] InputShape, long[] OutputShape);

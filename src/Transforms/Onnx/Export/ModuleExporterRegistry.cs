@@ -39,7 +39,7 @@ internal static class ModuleExporterRegistry
     }.ToDictionary(exporter => exporter.ModuleType);
 
     /// <summary>The names of the module types that can be exported, Sequential (a container) included.</summary>
-    public static IReadOnlyList<string> SupportedTypeNames { get; } =
+    private static IReadOnlyList<string> SupportedTypeNames { get; } =
         [nameof(Sequential), .. Exporters.Keys.Select(type => type.Name)];
 
     /// <summary>The exporter for <paramref name="module"/>, found at <paramref name="path"/>.</summary>

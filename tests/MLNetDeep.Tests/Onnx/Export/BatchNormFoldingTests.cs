@@ -48,6 +48,16 @@ public sealed class BatchNormFoldingTests
     }
 
     [Fact]
+    public void FoldingCrossesNestedSequentialBoundaries()
+    {
+        var network = TestNetworks.Build(() => nn.Sequential(
+            nn.Sequential(nn.Linear(6, 8)), nn.Sequential(nn.Sequential(nn.Identity(), nn.BatchNorm1d(8)), nn.ReLU())));
+
+        Assert.Equal(["Gemm", "Relu"], OperatorsOf(TorchSharpOnnxExporter.Export(network, [6])));
+        Assert.InRange(ExportParity.MaxDifference(network, [6], 7), 0f, ExportParity.Tolerance);
+    }
+
+    [Fact]
     public void BatchNormBetweenActivationsStaysANode()
     {
         var network = TestNetworks.Build(() => nn.Sequential(nn.Linear(6, 8), nn.Tanh(), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 3)));

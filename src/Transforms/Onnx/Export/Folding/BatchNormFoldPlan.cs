@@ -44,15 +44,6 @@ internal sealed class BatchNormFoldPlan
     /// <summary>Whether the batch norm at <paramref name="batchNormPath"/> is folded away (it then emits nothing).</summary>
     public bool IsFolded(string batchNormPath) => _foldedBatchNorms.Contains(batchNormPath);
 
-    /// <summary>The paths of the batch norms folded into the Linear at <paramref name="linearPath"/>, in execution order.</summary>
-    public IEnumerable<string> FoldedInto(string linearPath)
-    {
-        if (_inputFolds.TryGetValue(linearPath, out var before))
-            yield return before.BatchNormPath;
-        if (_outputFolds.TryGetValue(linearPath, out var after))
-            yield return after.BatchNormPath;
-    }
-
     /// <summary>A copy of the parameters of <paramref name="linear"/> with the batch norms planned for it folded in.</summary>
     public LinearParameters ParametersOf(string linearPath, Linear linear)
     {
