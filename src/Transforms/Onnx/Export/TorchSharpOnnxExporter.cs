@@ -1,0 +1,113 @@
+using System.Reflection;
+using Google.Protobuf;
+using Onnx;
+using TorchSharp;
+
+namespace MLNetDeep.Transforms.Onnx;
+
+/// <summary>
+/// Writes a TorchSharp network as an ONNX model that ONNX Runtime (and so ML.NET's OnnxTransformer) can serve without TorchSharp.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The network is a <see cref="TorchSharp.Modules.Sequential"/> (nested ones are expanded, children in order) or a single
+/// supported layer. The graph computes the network in eval mode whatever its current mode: dropout is the identity and batch
+/// norms use their running statistics. The input is float32 [N, inputShape...] and the output float32 [N, ...], N being a
+/// symbolic batch dimension, so any batch size runs. Weights become initializers named after the module path ("0.weight"),
+/// and nodes after the module ("0", or "3.Erf_1" where a module becomes several nodes).
+/// </para>
+/// <para>
+/// With <see cref="OnnxExportOptions.FoldBatchNorm"/> (the default), a BatchNorm1d on [N, C] is folded into the Linear
+/// directly before it when only dropout or Identity modules stand between them, and otherwise into the Linear directly after
+/// it under the same rule; the others become BatchNormalization nodes. The network is only read, never changed.
+/// </para>
+/// <para>
+/// Supported modules: Linear, BatchNorm1d, ReLU, LeakyReLU, PReLU, ELU, SELU, CELU, GELU (exact and tanh), SiLU, Tanh, Sigmoid,
+/// Softmax, LogSoftmax, Flatten, Identity and the dropouts (Dropout, Dropout1d, Dropout2d, AlphaDropout, FeatureAlphaDropout).
+/// </para>
+/// </remarks>
+/// <example>
+/// <code>
+/// var network = torch.nn.Sequential(torch.nn.Linear(784, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10), torch.nn.Softmax(1));
+/// using var file = File.Create("model.onnx");
+/// TorchSharpOnnxExporter.Export(network, [784], file);
+/// </code>
+/// </example>
+public static class TorchSharpOnnxExporter
+{
+    /// <summary>Exports <paramref name="network"/> as an ONNX model.</summary>
+    /// <param name="network">The network; it is not changed.</param>
+    /// <param name="inputShape">The shape of one input row, without the batch dimension: [784] for 784 features.</param>
+    /// <param name="options">The export settings; the defaults when null.</param>
+    /// <returns>The model, ready to serialize.</returns>
+    /// <exception cref="ArgumentException">The input shape is empty or has a dimension below 1, or an option is invalid.</exception>
+    /// <exception cref="NotSupportedException">A module cannot be exported; the message names its path and type.</exception>
+    public static ModelProto Export(torch.nn.Module network, long[] inputShape, OnnxExportOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(inputShape);
+        options ??= new OnnxExportOptions();
+        options.Validate();
+        if (inputShape.Length == 0 || inputShape.Any(dim => dim < 1))
+            throw new ArgumentException(
+                $"The input shape [{string.Join(", ", inputShape)}] must list at least one dimension, each at least 1; it excludes the batch dimension.",
+                nameof(inputShape));
+
+        var steps = PlanSteps(network, inputShape);
+        var folds = options.FoldBatchNorm ? BatchNormFoldPlan.Create(steps) : BatchNormFoldPlan.None;
+        var graph = new OnnxGraphBuilder(network.GetName());
+        var context = new ModuleExportContext(graph, options, folds);
+
+        var value = graph.AddInput(options.InputName, inputShape);
+        foreach (var step in steps)
+            value = step.Exporter.Emit(context, step, value);
+        graph.SetOutput(value, options.OutputName, steps.Count == 0 ? inputShape : steps[^1].OutputShape);
+
+        var model = new ModelProto
+        {
+            IrVersion = IrVersionFor(options.Opset),
+            ProducerName = options.ProducerName,
+            ProducerVersion = typeof(TorchSharpOnnxExporter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "",
+            DocString = "Exported from TorchSharp by MLNetDeep; the graph computes the network in eval mode.",
+            Graph = graph.Build(),
+        };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = options.Opset });
+        return model;
+    }
+
+    /// <summary>Exports <paramref name="network"/> as an ONNX model and writes its bytes to <paramref name="destination"/>.</summary>
+    /// <param name="network">The network; it is not changed.</param>
+    /// <param name="inputShape">The shape of one input row, without the batch dimension: [784] for 784 features.</param>
+    /// <param name="destination">A writable stream; it is left open.</param>
+    /// <param name="options">The export settings; the defaults when null.</param>
+    /// <exception cref="ArgumentException">The input shape is empty or has a dimension below 1, or an option is invalid.</exception>
+    /// <exception cref="NotSupportedException">A module cannot be exported; the message names its path and type.</exception>
+    public static void Export(torch.nn.Module network, long[] inputShape, Stream destination, OnnxExportOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        Export(network, inputShape, options).WriteTo(destination);
+    }
+
+    /// <summary>The network's modules in order, each with its exporter and shapes; fails on the first that cannot be exported.</summary>
+    private static List<ExportStep> PlanSteps(torch.nn.Module network, long[] inputShape)
+    {
+        var steps = new List<ExportStep>();
+        var shape = inputShape;
+        foreach (var (path, module) in SequentialFlattener.Flatten(network))
+        {
+            var exporter = ModuleExporterRegistry.For(path, module);
+            var outputShape = exporter.InferOutputShape(path, module, shape);
+            steps.Add(new ExportStep(path, module, exporter, shape, outputShape));
+            shape = outputShape;
+        }
+        return steps;
+    }
+
+    /// <summary>The IR version released with <paramref name="opset"/>, so that older runtimes are not asked for more than they need.</summary>
+    private static long IrVersionFor(int opset) => opset switch
+    {
+        <= 18 => 8,
+        <= 20 => 9,
+        _ => 10,
+    };
+}
