@@ -98,9 +98,11 @@ expected="MLNetDeep.Pretrained.$version.nupkg MLNetDeep.Trainers.$version.nupkg 
 actual=$(cd "$work/feed" && ls -1 | sort | tr '\n' ' ' | sed 's/ $//')
 [[ "$actual" == "$expected" ]] || fail "dotnet pack produced [$actual], expected [$expected]"
 trainers_nupkg="$work/feed/MLNetDeep.Trainers.$version.nupkg"
+# Listed once into a variable: grep -q closing a pipe early would fail the pipeline under pipefail.
+trainers_entries=$(unzip -Z1 "$trainers_nupkg")
 for entry in build/MLNetDeep.Trainers.targets build/ElfVersionRequirementPatcher.cs \
     buildTransitive/MLNetDeep.Trainers.targets buildTransitive/ElfVersionRequirementPatcher.cs; do
-    unzip -Z1 "$trainers_nupkg" | grep -qx "$entry" || fail "$trainers_nupkg lacks $entry"
+    grep -qx "$entry" <<<"$trainers_entries" || fail "$trainers_nupkg lacks $entry"
 done
 for nupkg in "$work"/feed/*.nupkg; do
     echo "  $(basename "$nupkg"): $(stat -c %s "$nupkg") bytes"
