@@ -1,4 +1,5 @@
 using Microsoft.ML;
+using MLNetDeep.Trainers.Schedules;
 
 namespace MLNetDeep.Trainers;
 
@@ -92,6 +93,36 @@ public sealed class DeepNeuralNetworkOptions
 
     /// <summary>Early stopping; null turns it off. Default: null.</summary>
     public EarlyStoppingOptions? EarlyStopping { get; set; }
+
+    /// <summary>A learning-rate schedule (exponential, piecewise, plateau, 1cycle, cosine); null keeps <see cref="LearningRate"/> constant. Default: null.</summary>
+    public LearningRateSchedule? LearningRateSchedule { get; set; }
+
+    /// <summary>Rescales all gradients together so their global L2 norm is at most this value. Default: null (no clipping).</summary>
+    public double? GradientClipNorm { get; set; }
+
+    /// <summary>Clips every gradient component to [−v, v]. Default: null (no clipping).</summary>
+    public double? GradientClipValue { get; set; }
+
+    /// <summary>Max-norm constraint r: after each step, each unit's incoming weight vector in every dense layer is rescaled to norm ≤ r (Keras <c>max_norm</c>). Default: null.</summary>
+    public double? MaxNorm { get; set; }
+
+    /// <summary>
+    /// Folder for per-epoch checkpoints (model, optimizer, schedule and RNG state, history). Training with
+    /// the same options and folder resumes after the last completed epoch. Default: null (no checkpoints).
+    /// </summary>
+    public string? CheckpointDirectory { get; set; }
+
+    /// <summary>Folder for TensorBoard event files (per-epoch scalars, weight and gradient histograms). Default: null.</summary>
+    public string? TensorBoardLogDirectory { get; set; }
+
+    /// <summary>Receives an <see cref="EpochReport"/> after every epoch, on the training thread. Default: null.</summary>
+    public IProgress<EpochReport>? Progress { get; set; }
+
+    /// <summary>Whether per-layer gradient norms are recorded each epoch (see <see cref="DeepNeuralNetworkTransformer.GradientNorms"/>). Default: true.</summary>
+    public bool RecordGradientNorms { get; set; } = true;
+
+    /// <summary>Extra callbacks, for tests that watch the loop batch by batch.</summary>
+    internal List<Training.Callbacks.TrainingCallback> AdditionalCallbacks { get; } = new();
 
     /// <summary>Intra-op CPU threads for libtorch. Results are bit-reproducible only at a fixed thread count. Default: null (libtorch's choice, usually the core count).</summary>
     public int? NumberOfThreads { get; set; }

@@ -46,11 +46,23 @@ public abstract class DeepNeuralNetworkTrainerBase<TTransformer> : IEstimator<TT
 
     private protected abstract TTransformer CreateTransformer(
         TransformerChain<ITransformer> scoringChain, byte[] onnxModel, nn.Module<Tensor, Tensor> network,
-        TrainingHistory history, NetworkDescription description, int seed, ITrainingObjective objective);
+        TrainedNetworkInfo info, ITrainingObjective objective);
 
     /// <summary>Trains the network on <paramref name="input"/> and returns the fitted transformer.</summary>
     /// <param name="input">Training data with the label and feature columns the options name.</param>
-    public TTransformer Fit(IDataView input)
+    /// <exception cref="TrainingDivergedException">The loss became NaN or infinite; the exception carries the best completed epoch's model.</exception>
+    public TTransformer Fit(IDataView input) => Fit(input, CancellationToken.None);
+
+    /// <summary>Trains the network, stopping early when <paramref name="cancellationToken"/> is cancelled.</summary>
+    /// <param name="input">Training data with the label and feature columns the options name.</param>
+    /// <param name="cancellationToken">
+    /// Checked before every mini-batch: once it is cancelled, training stops within one batch and an
+    /// <see cref="OperationCanceledException"/> is thrown. Checkpoints already written stay complete
+    /// (they are written atomically at epoch ends), so a later Fit with the same CheckpointDirectory resumes.
+    /// </param>
+    /// <exception cref="TrainingDivergedException">The loss became NaN or infinite; the exception carries the best completed epoch's model.</exception>
+    /// <exception cref="OperationCanceledException">Training was cancelled.</exception>
+    public TTransformer Fit(IDataView input, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
         using var host = new TrainingHost(Environment, ComponentName);
@@ -75,22 +87,39 @@ public abstract class DeepNeuralNetworkTrainerBase<TTransformer> : IEstimator<TT
         {
             var device = host.ResolveDevice();
             network.to(device);
-            var history = new TrainingLoop(Options, objective, host, device).Run(network, train, validation, generator);
-            network.to(CPU);
-            network.eval();
-
-            var description = NetworkDescription.Describe(network, train.FeatureCount);
-            byte[] onnxModel = Export(network, train.FeatureCount, objective);
-            var onnx = Transforms.Scoring.OnnxScoringChain.CreateOnnxTransformer(Environment, onnxModel, Options.FeatureColumnName, NetworkOutputColumnName, input.Schema);
-            var head = CreatePredictionHead(onnx.GetOutputSchema(input.Schema), objective);
-            var chain = Transforms.Scoring.OnnxScoringChain.Chain(onnx, head);
-            return CreateTransformer(chain, onnxModel, network, history, description, seed, objective);
+            TrainingOutcome outcome;
+            try
+            {
+                outcome = new TrainingLoop(Options, objective, host, device).Run(network, train, validation, generator, cancellationToken);
+            }
+            catch (TrainingDivergence diverged)
+            {
+                var best = diverged.History is { } history
+                    ? Build(network, new TrainingOutcome(history, Array.Empty<Observability.GradientNormRecord>()), input.Schema, train.FeatureCount, seed, objective)
+                    : null;
+                if (best is null)
+                    network.Dispose();
+                throw new TrainingDivergedException(diverged.Epoch, diverged.Step, diverged.Loss, best);
+            }
+            return Build(network, outcome, input.Schema, train.FeatureCount, seed, objective);
         }
-        catch
+        catch (Exception ex) when (ex is not TrainingDivergedException)
         {
             network.Dispose();
             throw;
         }
+    }
+
+    private TTransformer Build(nn.Module<Tensor, Tensor> network, TrainingOutcome outcome, DataViewSchema inputSchema, long featureCount, int seed, ITrainingObjective objective)
+    {
+        network.to(CPU);
+        network.eval();
+        var description = NetworkDescription.Describe(network, featureCount);
+        byte[] onnxModel = Export(network, featureCount, objective);
+        var onnx = Transforms.Scoring.OnnxScoringChain.CreateOnnxTransformer(Environment, onnxModel, Options.FeatureColumnName, NetworkOutputColumnName, inputSchema);
+        var head = CreatePredictionHead(onnx.GetOutputSchema(inputSchema), objective);
+        var chain = Transforms.Scoring.OnnxScoringChain.Chain(onnx, head);
+        return CreateTransformer(chain, onnxModel, network, new TrainedNetworkInfo(outcome.History, description, seed, outcome.GradientNorms, Options.FeatureColumnName), objective);
     }
 
     /// <inheritdoc />

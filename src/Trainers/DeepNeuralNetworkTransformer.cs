@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MLNetDeep.Trainers.Observability;
 using static TorchSharp.torch;
 
 namespace MLNetDeep.Trainers;
@@ -21,15 +22,20 @@ public abstract class DeepNeuralNetworkTransformer : ITransformer, IDisposable
 
     private protected DeepNeuralNetworkTransformer(
         TransformerChain<ITransformer> scoringChain, byte[] onnxModel, nn.Module<Tensor, Tensor> network,
-        TrainingHistory history, NetworkDescription description, int seed)
+        TrainedNetworkInfo info)
     {
         ScoringChain = scoringChain;
         _onnxModel = onnxModel;
         Network = network;
-        History = history;
-        Description = description;
-        Seed = seed;
+        History = info.History;
+        Description = info.Description;
+        Seed = info.Seed;
+        GradientNorms = info.GradientNorms;
+        FeatureColumnName = info.FeatureColumnName;
     }
+
+    /// <summary>The feature column the network reads.</summary>
+    public string FeatureColumnName { get; }
 
     /// <summary>The ML.NET transformers that score and that <c>mlContext.Model.Save</c> writes.</summary>
     public TransformerChain<ITransformer> ScoringChain { get; }
@@ -39,6 +45,9 @@ public abstract class DeepNeuralNetworkTransformer : ITransformer, IDisposable
 
     /// <summary>The layers and parameter counts of the network.</summary>
     public NetworkDescription Description { get; }
+
+    /// <summary>Per-epoch mean gradient norm of each dense layer (empty when <see cref="DeepNeuralNetworkOptions.RecordGradientNorms"/> is off).</summary>
+    public IReadOnlyList<GradientNormRecord> GradientNorms { get; }
 
     /// <summary>The seed the run used (the explicit one, or the one drawn from the MLContext).</summary>
     public int Seed { get; }

@@ -44,8 +44,8 @@ public sealed class MulticlassDeepNeuralNetworkTrainer : DeepNeuralNetworkTraine
 
     private protected override MulticlassDeepNeuralNetworkTransformer CreateTransformer(
         TransformerChain<ITransformer> scoringChain, byte[] onnxModel, nn.Module<Tensor, Tensor> network,
-        TrainingHistory history, NetworkDescription description, int seed, ITrainingObjective objective) =>
-        new(scoringChain, onnxModel, network, history, description, seed, (int)objective.OutputWidth);
+        TrainedNetworkInfo info, ITrainingObjective objective) =>
+        new(scoringChain, onnxModel, network, info, (int)objective.OutputWidth);
 
     /// <inheritdoc />
     public override SchemaShape GetOutputSchema(SchemaShape inputSchema)

@@ -26,10 +26,8 @@ public sealed class NetworkDescription
     {
         var layers = new List<LayerDescription>();
         long width = inputWidth;
-        foreach (var (name, module) in network.named_modules())
+        foreach (var (name, module) in Network.ModuleTree.Leaves(network))
         {
-            if (module.children().Any())
-                continue;
             long parameters = module.parameters().Sum(p => p.numel());
             string kind = module.GetType().Name;
             string detail = module switch

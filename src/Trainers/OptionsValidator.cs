@@ -34,6 +34,12 @@ internal static class OptionsValidator
             Require(alpha >= 0 && double.IsFinite(alpha), nameof(o.ActivationAlpha), alpha, "a finite value >= 0, or null for the activation's default");
         if (o.NumberOfThreads is int threads)
             Require(threads >= 1, nameof(o.NumberOfThreads), threads, "an integer >= 1, or null for libtorch's default");
+        if (o.GradientClipNorm is double clipNorm)
+            Require(clipNorm > 0 && double.IsFinite(clipNorm), nameof(o.GradientClipNorm), clipNorm, "a finite value > 0, or null");
+        if (o.GradientClipValue is double clipValue)
+            Require(clipValue > 0 && double.IsFinite(clipValue), nameof(o.GradientClipValue), clipValue, "a finite value > 0, or null");
+        if (o.MaxNorm is double maxNorm)
+            Require(maxNorm > 0 && double.IsFinite(maxNorm), nameof(o.MaxNorm), maxNorm, "a finite value > 0, or null");
         if (o.EarlyStopping is { } early)
         {
             Require(early.Patience >= 1, "EarlyStopping.Patience", early.Patience, "an integer >= 1");

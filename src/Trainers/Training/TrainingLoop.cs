@@ -1,16 +1,15 @@
-using System.Diagnostics;
-using System.Globalization;
 using MLNetDeep.Trainers.Data;
 using MLNetDeep.Trainers.Hosting;
-using MLNetDeep.Trainers.Network;
+using MLNetDeep.Trainers.Training.Callbacks;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MLNetDeep.Trainers.Training;
 
 /// <summary>
-/// Mini-batch training shared by every task: shuffle, forward, loss plus penalty, backward, step;
-/// then validation, history, logging and early stopping once per epoch.
+/// Mini-batch training shared by every task: shuffle, forward, loss plus penalty, backward, step.
+/// Everything else — schedules, clipping, constraints, gradient diagnostics, early stopping,
+/// checkpoints, logging — is a <see cref="TrainingCallback"/>, one concern each.
 /// </summary>
 internal sealed class TrainingLoop
 {
@@ -32,8 +31,11 @@ internal sealed class TrainingLoop
         _device = device;
     }
 
-    /// <summary>Trains <paramref name="network"/> in place and returns what each epoch measured.</summary>
-    public TrainingHistory Run(nn.Module<Tensor, Tensor> network, TrainingMatrix train, TrainingMatrix? validation, Generator generator)
+    /// <summary>Trains <paramref name="network"/> in place.</summary>
+    /// <exception cref="TrainingDivergence">The loss became NaN or infinite; the network holds the best completed epoch's weights.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled; training stopped before the next batch.</exception>
+    public TrainingOutcome Run(nn.Module<Tensor, Tensor> network, TrainingMatrix train, TrainingMatrix? validation,
+        Generator generator, CancellationToken cancellationToken)
     {
         using var x = tensor(train.Features, new long[] { train.RowCount, train.FeatureCount }).to(_device);
         using var y = _objective.CreateTargets(train.Targets, _device);
@@ -41,19 +43,22 @@ internal sealed class TrainingLoop
         using var yValidation = validation is null ? null : _objective.CreateTargets(validation.Targets, _device);
 
         using var optimizer = OptimizerFactory.Create(_options, network.parameters());
-        var penalty = new WeightPenalty(NetworkBuilder.DenseWeights(network), _options.L1, _options.L2);
+        var state = new TrainingState(network, optimizer, _options, _objective, _host, generator, validation is not null);
+        var penalty = new WeightPenalty(Network.NetworkBuilder.DenseWeights(network), _options.L1, _options.L2);
         bool hasBatchNorm = network.modules().Any(m => m is TorchSharp.Modules.BatchNorm1d);
-        var monitor = _options.EarlyStopping is { } early ? new EarlyStoppingMonitor(early, _objective, validation is not null) : null;
-        ParameterSnapshot? best = null;
-        var epochs = new List<EpochRecord>();
-        bool stoppedEarly = false;
-        long step = 0;
 
+        using var earlyStopping = _options.EarlyStopping is { } early ? new EarlyStoppingCallback(early, _objective, validation is not null) : null;
+        using var lastEpoch = new LastEpochSnapshot();
+        var callbacks = CreateCallbacks(earlyStopping, lastEpoch);
+
+        foreach (var callback in callbacks)
+            callback.OnTrainingBegin(state);
         try
         {
-            for (int epoch = 1; epoch <= _options.Epochs; epoch++)
+            for (int epoch = state.Epochs.Count + 1; epoch <= _options.Epochs && !state.StopRequested; epoch++)
             {
-                var clock = Stopwatch.StartNew();
+                state.Epoch = epoch;
+                var epochClock = System.Diagnostics.Stopwatch.StartNew();
                 network.train();
                 double lossSum = 0;
                 long seen = 0;
@@ -64,7 +69,10 @@ internal sealed class TrainingLoop
 
                 foreach (var (start, count) in Batches(train.RowCount, _options.BatchSize, hasBatchNorm))
                 {
+                    cancellationToken.ThrowIfCancellationRequested();
                     using var scope = NewDisposeScope();
+                    foreach (var callback in callbacks)
+                        callback.OnBatchBegin(state);
                     var rows = order.narrow(0, start, count);
                     var xb = x.index_select(0, rows);
                     var yb = y.index_select(0, rows);
@@ -73,21 +81,22 @@ internal sealed class TrainingLoop
                     var loss = _objective.Loss(output, yb);
                     if (penalty.IsActive)
                         loss = loss.add(penalty.Compute());
-                    loss.backward();
-                    optimizer.step();
 
                     float lossValue = loss.item<float>();
-                    step++;
+                    state.Step++;
                     if (!float.IsFinite(lossValue))
-                    {
-                        throw new InvalidOperationException(
-                            $"Training diverged: the loss became {lossValue} at epoch {epoch}, step {step}. " +
-                            "Lower LearningRate, or normalize the features.");
-                    }
+                        throw Diverged(state, earlyStopping, lastEpoch, lossValue);
+                    loss.backward();
+                    foreach (var callback in callbacks)
+                        callback.OnAfterBackward(state);
+                    optimizer.step();
+                    foreach (var callback in callbacks)
+                        callback.OnBatchEnd(state);
+
                     lossSum += (double)lossValue * count;
                     seen += count;
                     metric.Add(output.detach(), yb);
-                    if (step % StepsPerCollection == 0)
+                    if (state.Step % StepsPerCollection == 0)
                         GC.Collect(0);
                 }
 
@@ -96,41 +105,57 @@ internal sealed class TrainingLoop
                     (validationLoss, validationMetric) = Evaluate(network, xValidation, yValidation, penalty);
 
                 var record = new EpochRecord(epoch, lossSum / seen, metric.Result(), validationLoss, validationMetric,
-                    OptimizerFactory.CurrentLearningRate(optimizer), clock.Elapsed.TotalSeconds);
-                epochs.Add(record);
-                _host.Info(Describe(record));
-
-                if (monitor is not null)
-                {
-                    if (monitor.Observe(record) && _options.EarlyStopping!.RestoreBestWeights)
-                    {
-                        best?.Dispose();
-                        best = ParameterSnapshot.Capture(network);
-                    }
-                    if (monitor.ShouldStop && epoch < _options.Epochs)
-                    {
-                        stoppedEarly = true;
-                        _host.Info($"Early stopping at epoch {epoch}: no improvement for {_options.EarlyStopping!.Patience} epoch(s); best epoch {monitor.BestEpoch}.");
-                        break;
-                    }
-                }
+                    OptimizerFactory.CurrentLearningRate(optimizer), epochClock.Elapsed.TotalSeconds);
+                state.Epochs.Add(record);
+                foreach (var callback in callbacks)
+                    callback.OnEpochEnd(state, record);
             }
 
-            int bestEpoch = epochs.Count;
-            if (best is not null && monitor is not null)
-            {
-                best.RestoreInto(network);
-                bestEpoch = monitor.BestEpoch;
-                _host.Info($"Restored the weights of epoch {bestEpoch}.");
-            }
+            foreach (var callback in callbacks)
+                callback.OnTrainingEnd(state);
+            if (state.RestoredEpoch is int restored)
+                _host.Info($"Restored the weights of epoch {restored}.");
             network.eval();
-            return new TrainingHistory(epochs, _objective.MetricName, bestEpoch, stoppedEarly);
+            return new TrainingOutcome(History(state), state.GradientNorms);
         }
         finally
         {
-            best?.Dispose();
+            foreach (var callback in callbacks.OfType<IDisposable>())
+                callback.Dispose();
         }
     }
+
+    private List<TrainingCallback> CreateCallbacks(EarlyStoppingCallback? earlyStopping, LastEpochSnapshot lastEpoch)
+    {
+        // Order matters: gradient norms are read before clipping changes them; the schedule reacts to the
+        // epoch before early stopping decides; snapshots and reports see the final state of the epoch.
+        var callbacks = new List<TrainingCallback>();
+        if (_options.LearningRateSchedule is { } schedule)
+            callbacks.Add(new LearningRateScheduler(schedule, _options.LearningRate));
+        if (_options.RecordGradientNorms)
+            callbacks.Add(new GradientNormRecorder());
+        if (_options.GradientClipNorm is not null || _options.GradientClipValue is not null)
+            callbacks.Add(new GradientClipper(_options.GradientClipNorm, _options.GradientClipValue));
+        if (_options.MaxNorm is double maxNorm)
+            callbacks.Add(new MaxNormConstraint(maxNorm));
+        if (earlyStopping is not null)
+            callbacks.Add(earlyStopping);
+        callbacks.Add(lastEpoch);
+        callbacks.Add(new ProgressReporter());
+        callbacks.AddRange(_options.AdditionalCallbacks);
+        return callbacks;
+    }
+
+    private TrainingDivergence Diverged(TrainingState state, EarlyStoppingCallback? earlyStopping, LastEpochSnapshot lastEpoch, float loss)
+    {
+        bool restored = earlyStopping?.RestoreBest(state) == true || lastEpoch.Restore(state);
+        state.Network.eval();
+        return new TrainingDivergence(state.Epoch, state.Step, loss, restored ? History(state) : null);
+    }
+
+    private TrainingHistory History(TrainingState state) =>
+        new(state.Epochs.ToList(), _objective.MetricName, state.RestoredEpoch ?? state.Epochs.Count,
+            state.Epochs.Count < _options.Epochs && state.StopRequested);
 
     private (double Loss, double Metric) Evaluate(nn.Module<Tensor, Tensor> network, Tensor x, Tensor y, WeightPenalty penalty)
     {
@@ -172,14 +197,5 @@ internal sealed class TrainingLoop
                 yield break;
             yield return (start, count);
         }
-    }
-
-    private string Describe(EpochRecord r)
-    {
-        var c = CultureInfo.InvariantCulture;
-        var line = string.Create(c, $"Epoch {r.Epoch}/{_options.Epochs}: loss {r.TrainLoss:F4}, {_objective.MetricName} {r.TrainMetric:F4}");
-        if (r.ValidationLoss is double vl)
-            line += string.Create(c, $", val_loss {vl:F4}, val_{_objective.MetricName} {r.ValidationMetric:F4}");
-        return line + string.Create(c, $", lr {r.LearningRate:G4}, {r.Seconds:F1} s");
     }
 }
