@@ -90,7 +90,8 @@ public abstract class DeepNeuralNetworkTrainerBase<TTransformer> : IEstimator<TT
             TrainingOutcome outcome;
             try
             {
-                outcome = new TrainingLoop(Options, objective, host, device).Run(network, train, validation, generator, cancellationToken);
+                string fingerprint = Options.CheckpointDirectory is null ? "" : Checkpoints.RunFingerprint.Compute(Options, seed, train, validation);
+                outcome = new TrainingLoop(Options, objective, host, device).Run(network, train, validation, generator, fingerprint, cancellationToken);
             }
             catch (TrainingDivergence diverged)
             {

@@ -53,4 +53,16 @@ internal sealed class EarlyStoppingMonitor
     }
 
     public bool ShouldStop => _epochsWithoutImprovement >= _options.Patience;
+
+    public Dictionary<string, double> SaveState() => new()
+    {
+        ["best"] = BestValue ?? double.NaN, ["bestEpoch"] = BestEpoch, ["wait"] = _epochsWithoutImprovement,
+    };
+
+    public void LoadState(IReadOnlyDictionary<string, double> state)
+    {
+        BestValue = double.IsNaN(state["best"]) ? null : state["best"];
+        BestEpoch = (int)state["bestEpoch"];
+        _epochsWithoutImprovement = (int)state["wait"];
+    }
 }

@@ -26,6 +26,34 @@ internal sealed class ParameterSnapshot : IDisposable
             value.copy_(_tensors[name]);
     }
 
+    /// <summary>Writes the tensors in a fixed (name-sorted) order.</summary>
+    public void Save(BinaryWriter writer)
+    {
+        var names = _tensors.Keys.OrderBy(n => n, StringComparer.Ordinal).ToList();
+        writer.Write(names.Count);
+        foreach (var name in names)
+        {
+            writer.Write(name);
+            _tensors[name].Save(writer);
+        }
+    }
+
+    /// <summary>Reads what <see cref="Save"/> wrote into a snapshot shaped like <paramref name="template"/>, which it reuses.</summary>
+    public static ParameterSnapshot Load(BinaryReader reader, ParameterSnapshot template)
+    {
+        int count = reader.ReadInt32();
+        if (count != template._tensors.Count)
+            throw new InvalidDataException($"The saved weights have {count} tensors; the network has {template._tensors.Count}.");
+        for (int i = 0; i < count; i++)
+        {
+            string name = reader.ReadString();
+            if (!template._tensors.TryGetValue(name, out var tensor))
+                throw new InvalidDataException($"The saved weights have a tensor '{name}' that the network lacks.");
+            tensor.Load(reader);
+        }
+        return template;
+    }
+
     public void Dispose()
     {
         foreach (var tensor in _tensors.Values)

@@ -35,7 +35,7 @@ internal sealed class TrainingLoop
     /// <exception cref="TrainingDivergence">The loss became NaN or infinite; the network holds the best completed epoch's weights.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled; training stopped before the next batch.</exception>
     public TrainingOutcome Run(nn.Module<Tensor, Tensor> network, TrainingMatrix train, TrainingMatrix? validation,
-        Generator generator, CancellationToken cancellationToken)
+        Generator generator, string fingerprint, CancellationToken cancellationToken)
     {
         using var x = tensor(train.Features, new long[] { train.RowCount, train.FeatureCount }).to(_device);
         using var y = _objective.CreateTargets(train.Targets, _device);
@@ -49,8 +49,11 @@ internal sealed class TrainingLoop
 
         using var earlyStopping = _options.EarlyStopping is { } early ? new EarlyStoppingCallback(early, _objective, validation is not null) : null;
         using var lastEpoch = new LastEpochSnapshot();
-        var callbacks = CreateCallbacks(earlyStopping, lastEpoch);
+        var checkpoints = _options.CheckpointDirectory is { } directory ? new CheckpointWriter(directory, fingerprint, earlyStopping) : null;
+        var callbacks = CreateCallbacks(earlyStopping, lastEpoch, checkpoints);
 
+        _options.LearningRateSchedule?.Reset();
+        checkpoints?.TryResume(state);
         foreach (var callback in callbacks)
             callback.OnTrainingBegin(state);
         try
@@ -125,7 +128,7 @@ internal sealed class TrainingLoop
         }
     }
 
-    private List<TrainingCallback> CreateCallbacks(EarlyStoppingCallback? earlyStopping, LastEpochSnapshot lastEpoch)
+    private List<TrainingCallback> CreateCallbacks(EarlyStoppingCallback? earlyStopping, LastEpochSnapshot lastEpoch, CheckpointWriter? checkpoints)
     {
         // Order matters: gradient norms are read before clipping changes them; the schedule reacts to the
         // epoch before early stopping decides; snapshots and reports see the final state of the epoch.
@@ -141,6 +144,8 @@ internal sealed class TrainingLoop
         if (earlyStopping is not null)
             callbacks.Add(earlyStopping);
         callbacks.Add(lastEpoch);
+        if (checkpoints is not null)
+            callbacks.Add(checkpoints);
         callbacks.Add(new ProgressReporter());
         callbacks.AddRange(_options.AdditionalCallbacks);
         return callbacks;

@@ -15,6 +15,17 @@ internal sealed class EarlyStoppingCallback : TrainingCallback, IDisposable
 
     public EarlyStoppingMonitor Monitor => _monitor;
 
+    /// <summary>The best epoch's weights so far, if they are being kept.</summary>
+    public ParameterSnapshot? Best => _best;
+
+    /// <summary>Adopts weights and monitor state read from a checkpoint.</summary>
+    public void Resume(IReadOnlyDictionary<string, double> state, ParameterSnapshot? best)
+    {
+        _monitor.LoadState(state);
+        _best?.Dispose();
+        _best = best;
+    }
+
     public override void OnEpochEnd(TrainingState state, EpochRecord record)
     {
         if (_monitor.Observe(record) && _options.RestoreBestWeights)
