@@ -1,7 +1,7 @@
 namespace MLNetDeep.Trainers.Observability;
 
 /// <summary>
-/// One epoch's gradient norms per layer, for
+/// One epoch's gradient norms per layer, for <see cref="GradientNormPlot"/> and
 /// <see cref="TensorBoardTrainingLogger.LogGradientNorms"/>. Vanishing gradients show as early layers' norms falling
 /// decades below the last layer's; exploding ones as norms climbing epoch over epoch.
 /// </summary>
