@@ -1,24 +1,14 @@
 namespace MLNetDeep.Trainers.Observability;
 
 /// <summary>
-/// Per-layer gradient norms of one epoch: for each dense layer, the L2 norm of its weight gradient,
-/// averaged over the epoch's steps (measured before any clipping). Vanishing gradients show as
-/// first-layer norms orders of magnitude below the last layer's; exploding ones as the reverse.
+/// One epoch's gradient norms per layer, for <see cref="GradientNormPlot"/> and
+/// <see cref="TensorBoardTrainingLogger.LogGradientNorms"/>. Vanishing gradients show as early layers' norms falling
+/// decades below the last layer's; exploding ones as the reverse.
 /// </summary>
-public sealed class GradientNormRecord
-{
-    /// <summary>Creates a record.</summary>
-    /// <param name="epoch">1-based epoch.</param>
-    /// <param name="meanNormByLayer">Mean gradient norm per layer name, input side first.</param>
-    public GradientNormRecord(int epoch, IReadOnlyDictionary<string, double> meanNormByLayer)
-    {
-        Epoch = epoch;
-        MeanNormByLayer = meanNormByLayer;
-    }
-
-    /// <summary>1-based epoch.</summary>
-    public int Epoch { get; }
-
-    /// <summary>Mean gradient norm per layer name (e.g. "hidden1.linear"), input side first.</summary>
-    public IReadOnlyDictionary<string, double> MeanNormByLayer { get; }
-}
+/// <param name="Epoch">1-based epoch number, as in <see cref="EpochRecord.Epoch"/>.</param>
+/// <param name="MeanNormByLayer">
+/// For each dense layer, by its module path (e.g. "hidden1.linear", "output"), the mean over the epoch's batches of
+/// the L2 norm of its weight gradient, measured after the backward pass and before any clipping or optimizer step.
+/// Insertion order is forward order (input side first), which is also the legend order.
+/// </param>
+public sealed record GradientNormRecord(int Epoch, IReadOnlyDictionary<string, double> MeanNormByLayer);
