@@ -16,7 +16,7 @@ internal static class ModuleExporterRegistry
     private static readonly Dictionary<Type, IModuleExporter> Exporters = new IModuleExporter[]
     {
         new LinearExporter(),
-        new BatchNorm1dExporter(),
+        new BatchNormExporter<BatchNorm1d>(1, 2),
         new SingleOperatorExporter<ReLU>("Relu"),
         new SingleOperatorExporter<LeakyReLU>("LeakyRelu", m => [OnnxAttributes.Float("alpha", m.negative_slope)]),
         new PReluExporter(),

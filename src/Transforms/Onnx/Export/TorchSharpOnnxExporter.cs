@@ -53,15 +53,13 @@ public static class TorchSharpOnnxExporter
                 $"The input shape [{string.Join(", ", inputShape)}] must list at least one dimension, each at least 1; it excludes the batch dimension.",
                 nameof(inputShape));
 
-        var steps = PlanSteps(network, inputShape);
-        var folds = options.FoldBatchNorm ? BatchNormFoldPlan.Create(steps) : BatchNormFoldPlan.None;
+        var steps = SequenceExporter.Plan(network, ModulePath.Root, inputShape);
         var graph = new OnnxGraphBuilder(network.GetName());
-        var context = new ModuleExportContext(graph, options, folds);
+        var context = new ModuleExportContext(graph, options, BatchNormFoldPlan.None);
 
-        var value = graph.AddInput(options.InputName, inputShape);
-        foreach (var step in steps)
-            value = step.Exporter.Emit(context, step, value);
-        graph.SetOutput(value, options.OutputName, steps.Count == 0 ? inputShape : steps[^1].OutputShape);
+        var input = graph.AddInput(options.InputName, inputShape);
+        var output = SequenceExporter.Emit(context, steps, input);
+        graph.SetOutput(output, options.OutputName, SequenceExporter.OutputShape(steps, inputShape));
 
         var model = new ModelProto
         {
@@ -86,21 +84,6 @@ public static class TorchSharpOnnxExporter
     {
         ArgumentNullException.ThrowIfNull(destination);
         Export(network, inputShape, options).WriteTo(destination);
-    }
-
-    /// <summary>The network's modules in order, each with its exporter and shapes; fails on the first that cannot be exported.</summary>
-    private static List<ExportStep> PlanSteps(torch.nn.Module network, long[] inputShape)
-    {
-        var steps = new List<ExportStep>();
-        var shape = inputShape;
-        foreach (var (path, module) in SequentialFlattener.Flatten(network))
-        {
-            var exporter = ModuleExporterRegistry.For(path, module);
-            var outputShape = exporter.InferOutputShape(path, module, shape);
-            steps.Add(new ExportStep(path, module, exporter, shape, outputShape));
-            shape = outputShape;
-        }
-        return steps;
     }
 
     /// <summary>The IR version released with <paramref name="opset"/>, so that older runtimes are not asked for more than they need.</summary>
