@@ -36,6 +36,13 @@ internal static class ModuleExporterRegistry
         new EvalIdentityExporter<FeatureAlphaDropout>(),
         new EvalIdentityExporter<Identity>(),
         new FlattenExporter(),
+        new Conv2dExporter(),
+        new BatchNormExporter<BatchNorm2d>(3),
+        new MaxPool2dExporter(),
+        new AvgPool2dExporter(),
+        new AdaptiveAvgPool2dExporter(),
+        new ZeroPad2dExporter(),
+        new ClipExporter<ReLU6>(_ => (0, 6)),
     }.ToDictionary(exporter => exporter.ModuleType);
 
     /// <summary>The names of the module types that can be exported, Sequential (a container) included.</summary>

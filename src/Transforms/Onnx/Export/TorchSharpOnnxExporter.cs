@@ -17,13 +17,18 @@ namespace MLNetDeep.Transforms.Onnx;
 /// and nodes after the module ("0", or "3.Erf_1" where a module becomes several nodes).
 /// </para>
 /// <para>
-/// With <see cref="OnnxExportOptions.FoldBatchNorm"/> (the default), a BatchNorm1d on [N, C] is folded into the Linear
-/// directly before it when only dropout or Identity modules stand between them, and otherwise into the Linear directly after
-/// it under the same rule; the others become BatchNormalization nodes. The network is only read, never changed.
+/// With <see cref="OnnxExportOptions.FoldBatchNorm"/> (the default), batch norms are folded into a neighbouring layer when
+/// only dropout or Identity modules stand between them: a BatchNorm1d on
+/// [N, C] into the Linear directly before it, failing that into the Linear directly after it; a BatchNorm2d into the Conv2d
+/// directly before it. The others become BatchNormalization nodes. The network is only read, never changed.
 /// </para>
 /// <para>
 /// Supported modules: Linear, BatchNorm1d, ReLU, LeakyReLU, PReLU, ELU, SELU, CELU, GELU (exact and tanh), SiLU, Tanh, Sigmoid,
-/// Softmax, LogSoftmax, Flatten, Identity and the dropouts (Dropout, Dropout1d, Dropout2d, AlphaDropout, FeatureAlphaDropout).
+/// Softmax, LogSoftmax, Flatten, Identity and the dropouts (Dropout, Dropout1d, Dropout2d, AlphaDropout, FeatureAlphaDropout);
+/// for images [N, C, H, W]: Conv2d (zero padding only, "same" and "valid" included), BatchNorm2d, MaxPool2d, AvgPool2d (without
+/// divisor_override), AdaptiveAvgPool2d (1x1, or sizes whose windows come out even), ZeroPad2d and ReLU6.
+/// ceil_mode pooling is written as extra end padding, so the graph does not depend on how
+/// a runtime reads ceil_mode.
 /// </para>
 /// </remarks>
 /// <example>

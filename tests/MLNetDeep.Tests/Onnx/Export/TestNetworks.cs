@@ -25,7 +25,7 @@ internal static class TestNetworks
         using var noGrad = torch.no_grad();
         foreach (var (_, module) in network.named_modules())
         {
-            if (module is BatchNorm1d batchNorm)
+            if (module is BatchNorm batchNorm)
             {
                 var features = batchNorm.num_features;
                 batchNorm.running_mean!.copy_(torch.randn(features) * 0.5);
