@@ -1,3 +1,4 @@
+using MLNetDeep.Transforms.Modules;
 using TorchSharp.Modules;
 using static TorchSharp.torch.nn;
 
@@ -43,6 +44,7 @@ internal static class ModuleExporterRegistry
         new AdaptiveAvgPool2dExporter(),
         new ZeroPad2dExporter(),
         new ClipExporter<ReLU6>(_ => (0, 6)),
+        new ResidualBlockExporter(),
     }.ToDictionary(exporter => exporter.ModuleType);
 
     /// <summary>The names of the module types that can be exported, Sequential (a container) included.</summary>

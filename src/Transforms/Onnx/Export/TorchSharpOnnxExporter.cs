@@ -17,8 +17,12 @@ namespace MLNetDeep.Transforms.Onnx;
 /// and nodes after the module ("0", or "3.Erf_1" where a module becomes several nodes).
 /// </para>
 /// <para>
+/// Skip connections are written with <see cref="Modules.ResidualBlock"/>, activation(main(x) + shortcut(x)): each branch is
+/// exported like a network (paths "2.main.0", "2.shortcut.0"), then an Add node named after the block, then the activation.
+/// </para>
+/// <para>
 /// With <see cref="OnnxExportOptions.FoldBatchNorm"/> (the default), batch norms are folded into a neighbouring layer when
-/// only dropout or Identity modules stand between them: a BatchNorm1d on
+/// only dropout or Identity modules stand between them, within one chain (never across a residual sum): a BatchNorm1d on
 /// [N, C] into the Linear directly before it, failing that into the Linear directly after it; a BatchNorm2d into the Conv2d
 /// directly before it. The others become BatchNormalization nodes. The network is only read, never changed.
 /// </para>
@@ -26,9 +30,14 @@ namespace MLNetDeep.Transforms.Onnx;
 /// Supported modules: Linear, BatchNorm1d, ReLU, LeakyReLU, PReLU, ELU, SELU, CELU, GELU (exact and tanh), SiLU, Tanh, Sigmoid,
 /// Softmax, LogSoftmax, Flatten, Identity and the dropouts (Dropout, Dropout1d, Dropout2d, AlphaDropout, FeatureAlphaDropout);
 /// for images [N, C, H, W]: Conv2d (zero padding only, "same" and "valid" included), BatchNorm2d, MaxPool2d, AvgPool2d (without
-/// divisor_override), AdaptiveAvgPool2d (1x1, or sizes whose windows come out even), ZeroPad2d and ReLU6.
-/// ceil_mode pooling is written as extra end padding, so the graph does not depend on how
+/// divisor_override), AdaptiveAvgPool2d (1x1, or sizes whose windows come out even), ZeroPad2d and ReLU6; and
+/// <see cref="Modules.ResidualBlock"/>. ceil_mode pooling is written as extra end padding, so the graph does not depend on how
 /// a runtime reads ceil_mode.
+/// </para>
+/// <para>
+/// For images, pass inputShape [C, H, W]. ML.NET's OnnxTransformer feeds such a graph from a float vector column of C·H·W
+/// values per row, laid out channel by channel then row by row as torch flattens them: it reads N as 1 and reshapes the vector
+/// to [1, C, H, W] itself, so no reshape needs exporting.
 /// </para>
 /// </remarks>
 /// <example>
