@@ -1,3 +1,4 @@
+using MLNetDeep.Transforms.Modules;
 using TorchSharp.Modules;
 using static TorchSharp.torch.nn;
 
@@ -16,7 +17,7 @@ internal static class ModuleExporterRegistry
     private static readonly Dictionary<Type, IModuleExporter> Exporters = new IModuleExporter[]
     {
         new LinearExporter(),
-        new BatchNorm1dExporter(),
+        new BatchNormExporter<BatchNorm1d>(1, 2),
         new SingleOperatorExporter<ReLU>("Relu"),
         new SingleOperatorExporter<LeakyReLU>("LeakyRelu", m => [OnnxAttributes.Float("alpha", m.negative_slope)]),
         new PReluExporter(),
@@ -36,6 +37,14 @@ internal static class ModuleExporterRegistry
         new EvalIdentityExporter<FeatureAlphaDropout>(),
         new EvalIdentityExporter<Identity>(),
         new FlattenExporter(),
+        new Conv2dExporter(),
+        new BatchNormExporter<BatchNorm2d>(3),
+        new MaxPool2dExporter(),
+        new AvgPool2dExporter(),
+        new AdaptiveAvgPool2dExporter(),
+        new ZeroPad2dExporter(),
+        new ClipExporter<ReLU6>(_ => (0, 6)),
+        new ResidualBlockExporter(),
     }.ToDictionary(exporter => exporter.ModuleType);
 
     /// <summary>The names of the module types that can be exported, Sequential (a container) included.</summary>

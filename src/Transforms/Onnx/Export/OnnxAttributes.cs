@@ -9,6 +9,14 @@ internal static class OnnxAttributes
     public static AttributeProto Int(string name, long value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
 
+    /// <summary>An INTS attribute (kernel_shape, strides, pads, ...).</summary>
+    public static AttributeProto Ints(string name, params IEnumerable<long> values)
+    {
+        var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
+        attribute.Ints.AddRange(values);
+        return attribute;
+    }
+
     /// <summary>A FLOAT attribute; ONNX stores float32, so the value is rounded here.</summary>
     public static AttributeProto Float(string name, double value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = (float)value };

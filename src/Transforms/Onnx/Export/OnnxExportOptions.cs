@@ -24,12 +24,18 @@ public sealed class OnnxExportOptions
     /// all exported operators have their current semantics. Opset 20 and later write GELU as one <c>Gelu</c> node;
     /// earlier opsets spell it out with <c>Erf</c> or <c>Tanh</c>.
     /// </summary>
+    /// <remarks>
+    /// The CNN operators read the same across the range: <c>Pad</c> and <c>Clip</c> (ReLU6) take their pads and bounds as
+    /// inputs, the form required since opset 11; <c>Conv</c>, <c>MaxPool</c>, <c>AveragePool</c>, <c>GlobalAveragePool</c>,
+    /// <c>BatchNormalization</c> and <c>Add</c> are written with attributes every opset from 13 has (pooling dilations only
+    /// where not 1, on MaxPool, which has had them since opset 10).
+    /// </remarks>
     public int Opset { get; set; } = 17;
 
     /// <summary>
-    /// Whether eval-mode BatchNorm1d layers are folded into an adjacent Linear layer (see <see cref="TorchSharpOnnxExporter"/>
-    /// for when one can be). Folding removes the normalization nodes and gives the same outputs up to float rounding.
-    /// When false, every BatchNorm1d becomes a <c>BatchNormalization</c> node.
+    /// Whether eval-mode batch norms are folded into an adjacent layer: a BatchNorm1d into a Linear, a BatchNorm2d into the
+    /// Conv2d before it (see <see cref="TorchSharpOnnxExporter"/> for when one can be). Folding removes the normalization
+    /// nodes and gives the same outputs up to float rounding. When false, every batch norm becomes a <c>BatchNormalization</c> node.
     /// </summary>
     public bool FoldBatchNorm { get; set; } = true;
 

@@ -24,4 +24,13 @@ internal static class SampleShape
             throw ExportErrors.Unsupported(path, module, $"dim {dim} is out of range for its input shaped {Describe(shape)}");
         return (int)normalized;
     }
+
+    /// <summary>The channels, height and width of an image-shaped sample [C, H, W], the tensor being [N, C, H, W].</summary>
+    /// <exception cref="NotSupportedException">The sample is not [C, H, W].</exception>
+    public static (long Channels, long Height, long Width) Image(IReadOnlyList<long> shape, string path, Module module)
+    {
+        if (shape.Count != 3)
+            throw ExportErrors.Unsupported(path, module, $"it expects images shaped [N, C, H, W], but receives {Describe(shape)}");
+        return (shape[0], shape[1], shape[2]);
+    }
 }

@@ -11,10 +11,12 @@ namespace MLNetDeep.Transforms.Onnx;
 internal static class SequentialFlattener
 {
     /// <summary>The modules <paramref name="network"/> runs, each with its path.</summary>
-    public static List<(string Path, Module Module)> Flatten(Module network)
+    /// <param name="network">The network, or a branch of one.</param>
+    /// <param name="path">The path of <paramref name="network"/> itself: <see cref="ModulePath.Root"/> for the exported network, "2.main" for a branch.</param>
+    public static List<(string Path, Module Module)> Flatten(Module network, string path)
     {
         var modules = new List<(string Path, Module Module)>();
-        Append(ModulePath.Root, network, modules);
+        Append(path, network, modules);
         return modules;
     }
 

@@ -17,13 +17,27 @@ namespace MLNetDeep.Transforms.Onnx;
 /// and nodes after the module ("0", or "3.Erf_1" where a module becomes several nodes).
 /// </para>
 /// <para>
-/// With <see cref="OnnxExportOptions.FoldBatchNorm"/> (the default), a BatchNorm1d on [N, C] is folded into the Linear
-/// directly before it when only dropout or Identity modules stand between them, and otherwise into the Linear directly after
-/// it under the same rule; the others become BatchNormalization nodes. The network is only read, never changed.
+/// Skip connections are written with <see cref="Modules.ResidualBlock"/>, activation(main(x) + shortcut(x)): each branch is
+/// exported like a network (paths "2.main.0", "2.shortcut.0"), then an Add node named after the block, then the activation.
+/// </para>
+/// <para>
+/// With <see cref="OnnxExportOptions.FoldBatchNorm"/> (the default), batch norms are folded into a neighbouring layer when
+/// only dropout or Identity modules stand between them, within one chain (never across a residual sum): a BatchNorm1d on
+/// [N, C] into the Linear directly before it, failing that into the Linear directly after it; a BatchNorm2d into the Conv2d
+/// directly before it. The others become BatchNormalization nodes. The network is only read, never changed.
 /// </para>
 /// <para>
 /// Supported modules: Linear, BatchNorm1d, ReLU, LeakyReLU, PReLU, ELU, SELU, CELU, GELU (exact and tanh), SiLU, Tanh, Sigmoid,
-/// Softmax, LogSoftmax, Flatten, Identity and the dropouts (Dropout, Dropout1d, Dropout2d, AlphaDropout, FeatureAlphaDropout).
+/// Softmax, LogSoftmax, Flatten, Identity and the dropouts (Dropout, Dropout1d, Dropout2d, AlphaDropout, FeatureAlphaDropout);
+/// for images [N, C, H, W]: Conv2d (zero padding only, "same" and "valid" included), BatchNorm2d, MaxPool2d, AvgPool2d (without
+/// divisor_override), AdaptiveAvgPool2d (1x1, or sizes whose windows come out even), ZeroPad2d and ReLU6; and
+/// <see cref="Modules.ResidualBlock"/>. ceil_mode pooling is written as extra end padding, so the graph does not depend on how
+/// a runtime reads ceil_mode.
+/// </para>
+/// <para>
+/// For images, pass inputShape [C, H, W]. ML.NET's OnnxTransformer feeds such a graph from a float vector column of C·H·W
+/// values per row, laid out channel by channel then row by row as torch flattens them: it reads N as 1 and reshapes the vector
+/// to [1, C, H, W] itself, so no reshape needs exporting.
 /// </para>
 /// </remarks>
 /// <example>
@@ -53,15 +67,13 @@ public static class TorchSharpOnnxExporter
                 $"The input shape [{string.Join(", ", inputShape)}] must list at least one dimension, each at least 1; it excludes the batch dimension.",
                 nameof(inputShape));
 
-        var steps = PlanSteps(network, inputShape);
-        var folds = options.FoldBatchNorm ? BatchNormFoldPlan.Create(steps) : BatchNormFoldPlan.None;
+        var steps = SequenceExporter.Plan(network, ModulePath.Root, inputShape);
         var graph = new OnnxGraphBuilder(network.GetName());
-        var context = new ModuleExportContext(graph, options, folds);
+        var context = new ModuleExportContext(graph, options, BatchNormFoldPlan.None);
 
-        var value = graph.AddInput(options.InputName, inputShape);
-        foreach (var step in steps)
-            value = step.Exporter.Emit(context, step, value);
-        graph.SetOutput(value, options.OutputName, steps.Count == 0 ? inputShape : steps[^1].OutputShape);
+        var input = graph.AddInput(options.InputName, inputShape);
+        var output = SequenceExporter.Emit(context, steps, input);
+        graph.SetOutput(output, options.OutputName, SequenceExporter.OutputShape(steps, inputShape));
 
         var model = new ModelProto
         {
@@ -86,21 +98,6 @@ public static class TorchSharpOnnxExporter
     {
         ArgumentNullException.ThrowIfNull(destination);
         Export(network, inputShape, options).WriteTo(destination);
-    }
-
-    /// <summary>The network's modules in order, each with its exporter and shapes; fails on the first that cannot be exported.</summary>
-    private static List<ExportStep> PlanSteps(torch.nn.Module network, long[] inputShape)
-    {
-        var steps = new List<ExportStep>();
-        var shape = inputShape;
-        foreach (var (path, module) in SequentialFlattener.Flatten(network))
-        {
-            var exporter = ModuleExporterRegistry.For(path, module);
-            var outputShape = exporter.InferOutputShape(path, module, shape);
-            steps.Add(new ExportStep(path, module, exporter, shape, outputShape));
-            shape = outputShape;
-        }
-        return steps;
     }
 
     /// <summary>The IR version released with <paramref name="opset"/>, so that older runtimes are not asked for more than they need.</summary>

@@ -104,5 +104,66 @@ public sealed class BatchNormFoldingTests
         Assert.Null(((TorchSharp.Modules.Linear)network.named_modules().Single(entry => entry.name == "4").module).bias);
     }
 
+    [Fact]
+    public void BatchNorm2dAfterConvIsFoldedAwayAndTheNetworkIsUnchanged()
+    {
+        var network = TestNetworks.Build(() => nn.Sequential(nn.Conv2d(3, 4, 3, padding: 1), nn.BatchNorm2d(4), nn.ReLU()));
+        network.train();
+        var before = TestNetworks.Snapshot(network);
+
+        var model = TorchSharpOnnxExporter.Export(network, [3, 9, 7]);
+
+        Assert.Equal(["Conv", "Relu"], OperatorsOf(model));
+        Assert.DoesNotContain(model.Graph.Initializer, initializer => initializer.Name.StartsWith("1.", StringComparison.Ordinal));
+        var after = TestNetworks.Snapshot(network);
+        Assert.Equal(before.Keys, after.Keys);
+        foreach (var (name, values) in before)
+            Assert.Equal(values, after[name]);
+        Assert.True(network.training);
+        Assert.InRange(ExportParity.MaxDifference(network, [3, 9, 7], 5), 0f, ExportParity.Tolerance);
+    }
+
+    [Fact]
+    public void FoldingIntoAConvWithoutBiasGivesItABias()
+    {
+        var network = TestNetworks.Build(() => nn.Sequential(nn.Conv2d(3, 4, 3, bias: false), nn.Dropout2d(0.2), nn.BatchNorm2d(4)));
+
+        var model = TorchSharpOnnxExporter.Export(network, [3, 9, 7]);
+
+        var conv = model.Graph.Node.Single();
+        Assert.Equal("Conv", conv.OpType);
+        Assert.Equal(["Features", "0.weight", "0.bias"], conv.Input);
+    }
+
+    [Theory]
+    [InlineData("input")]
+    [InlineData("after-activation")]
+    [InlineData("after-pooling")]
+    public void BatchNorm2dWithoutAConvDirectlyBeforeStaysANode(string placement)
+    {
+        var network = TestNetworks.Build(() => placement switch
+        {
+            // A fold into the following Conv would be wrong at the borders, where the conv pads the normalized values with zeros.
+            "input" => nn.Sequential(nn.BatchNorm2d(3), nn.Conv2d(3, 4, 3, padding: 1)),
+            "after-activation" => nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.BatchNorm2d(4)),
+            _ => nn.Sequential(nn.Conv2d(3, 4, 3), nn.MaxPool2d(2), nn.BatchNorm2d(4)),
+        });
+
+        var model = TorchSharpOnnxExporter.Export(network, [3, 9, 7]);
+
+        Assert.Single(model.Graph.Node, node => node.OpType == "BatchNormalization");
+        Assert.InRange(ExportParity.MaxDifference(network, [3, 9, 7], 5), 0f, ExportParity.Tolerance);
+    }
+
+    [Fact]
+    public void FoldingOffKeepsBatchNorm2dAsANode()
+    {
+        var network = TestNetworks.Build(() => nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU()));
+
+        var model = TorchSharpOnnxExporter.Export(network, [3, 9, 7], new OnnxExportOptions { FoldBatchNorm = false });
+
+        Assert.Equal(["Conv", "BatchNormalization", "Relu"], OperatorsOf(model));
+    }
+
     private static string[] OperatorsOf(ModelProto model) => model.Graph.Node.Select(node => node.OpType).ToArray();
 }

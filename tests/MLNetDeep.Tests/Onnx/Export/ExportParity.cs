@@ -3,6 +3,7 @@ using Microsoft.ML.OnnxRuntime;
 using DenseTensor = Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>;
 using MLNetDeep.Transforms.Onnx;
 using TorchSharp;
+using Xunit.Abstractions;
 using static TorchSharp.torch;
 
 namespace MLNetDeep.Tests.Onnx.Export;
@@ -12,6 +13,36 @@ internal static class ExportParity
 {
     /// <summary>The largest difference tolerated between TorchSharp and ONNX Runtime outputs.</summary>
     public const float Tolerance = 1e-5f;
+
+    /// <summary>The cases of a parity theory: every network × folding on and off × every batch size.</summary>
+    public static TheoryData<string, bool, int> Cases(IEnumerable<string> networks, params int[] batchSizes)
+    {
+        var cases = new TheoryData<string, bool, int>();
+        foreach (var network in networks)
+        {
+            foreach (var fold in new[] { true, false })
+            {
+                foreach (var batchSize in batchSizes)
+                    cases.Add(network, fold, batchSize);
+            }
+        }
+        return cases;
+    }
+
+    /// <summary>
+    /// Builds the network of one parity case (seeded), checks it agrees with its export to <see cref="Tolerance"/> and
+    /// writes the difference to <paramref name="output"/>.
+    /// </summary>
+    public static void AssertCase(
+        ITestOutputHelper output, string network, (Func<nn.Module<Tensor, Tensor>> Create, long[] InputShape) definition, bool foldBatchNorm, int batchSize)
+    {
+        var module = TestNetworks.Build(definition.Create);
+
+        var difference = MaxDifference(module, definition.InputShape, batchSize, new OnnxExportOptions { FoldBatchNorm = foldBatchNorm });
+
+        output.WriteLine($"{network} fold={foldBatchNorm} batch={batchSize}: max |torch - onnx| = {difference:E2}");
+        Assert.InRange(difference, 0f, Tolerance);
+    }
 
     /// <summary>
     /// Exports <paramref name="network"/>, scores <paramref name="batchSize"/> random rows (seeded) with both runtimes in eval

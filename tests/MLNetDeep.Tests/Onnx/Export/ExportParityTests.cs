@@ -48,32 +48,12 @@ public sealed class ExportParityTests(ITestOutputHelper output)
     };
 
     /// <summary>Every network × folding on/off × batch size 1 and 7.</summary>
-    public static TheoryData<string, bool, int> Cases()
-    {
-        var cases = new TheoryData<string, bool, int>();
-        foreach (var name in Networks.Keys)
-        {
-            foreach (var fold in new[] { true, false })
-            {
-                foreach (var batchSize in new[] { 1, 7 })
-                    cases.Add(name, fold, batchSize);
-            }
-        }
-        return cases;
-    }
+    public static TheoryData<string, bool, int> Cases() => ExportParity.Cases(Networks.Keys, 1, 7);
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void ExportedGraphMatchesTorchSharp(string network, bool foldBatchNorm, int batchSize)
-    {
-        var (create, inputShape) = Networks[network];
-        var module = TestNetworks.Build(create);
-
-        var difference = ExportParity.MaxDifference(module, inputShape, batchSize, new OnnxExportOptions { FoldBatchNorm = foldBatchNorm });
-
-        output.WriteLine($"{network} fold={foldBatchNorm} batch={batchSize}: max |torch - onnx| = {difference:E2}");
-        Assert.InRange(difference, 0f, ExportParity.Tolerance);
-    }
+    public void ExportedGraphMatchesTorchSharp(string network, bool foldBatchNorm, int batchSize) =>
+        ExportParity.AssertCase(output, network, Networks[network], foldBatchNorm, batchSize);
 
     [Theory]
     [InlineData(13, "gelu-exact")]

@@ -9,7 +9,8 @@ namespace MLNetDeep.Tests.Onnx.Export;
 
 /// <summary>
 /// Exported graphs load through ML.NET's OnnxTransformer from a stream, survive a model zip, and score an IDataView as TorchSharp does, in the shapes
-/// the trainer exports: Sequential(network, Softmax(1)) for classification, a trailing Linear(1, 1) for regression.
+/// the trainer exports: Sequential(network, Softmax(1)) for classification, a trailing Linear(1, 1) for regression; and a
+/// CNN on [N, C, H, W] fed from a flat vector column.
 /// </summary>
 public sealed class MlNetScoringTests(ITestOutputHelper output)
 {
@@ -22,7 +23,19 @@ public sealed class MlNetScoringTests(ITestOutputHelper output)
         var body = TestNetworks.Build(() => nn.Sequential(
             nn.Linear(FeatureCount, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2), nn.Linear(32, 10)));
 
-        var difference = ScoreDifference(nn.Sequential(body, nn.Softmax(1)), expectedWidth: 10);
+        var difference = ScoreDifference(nn.Sequential(body, nn.Softmax(1)), [FeatureCount], expectedWidth: 10);
+
+        Assert.InRange(difference, 0f, ExportParity.Tolerance);
+    }
+
+    [Fact]
+    public void ResNetOnImagesScoresLikeTorchSharpFromAFlatFeatureVector()
+    {
+        // The graph input is [N, 3, 17, 15]; ML.NET's OnnxTransformer reads the symbolic N as 1 and reshapes each row's
+        // 765-float vector to [1, 3, 17, 15] (row-major, as torch flattens C, H, W), so no reshape node is needed.
+        var network = TestNetworks.Build(() => nn.Sequential(TestNetworks.SmallResNet(), nn.Softmax(1)));
+
+        var difference = ScoreDifference(network, [3, 17, 15], expectedWidth: 10);
 
         Assert.InRange(difference, 0f, ExportParity.Tolerance);
     }
@@ -33,21 +46,27 @@ public sealed class MlNetScoringTests(ITestOutputHelper output)
         var network = TestNetworks.Build(() => nn.Sequential(
             nn.Sequential(nn.Linear(FeatureCount, 16), nn.GELU(), nn.Linear(16, 1)), nn.Linear(1, 1)));
 
-        var difference = ScoreDifference(network, expectedWidth: 1);
+        var difference = ScoreDifference(network, [FeatureCount], expectedWidth: 1);
 
         Assert.InRange(difference, 0f, ExportParity.Tolerance);
     }
 
-    /// <summary>Scores random rows with TorchSharp and with ML.NET (from a model zip); checks ML.NET's output column; returns the largest difference.</summary>
-    private float ScoreDifference(nn.Module<Tensor, Tensor> network, int expectedWidth)
+    /// <summary>
+    /// Scores random rows with TorchSharp and with ML.NET (from a model zip), each row a flat vector of the input shape's
+    /// elements; checks ML.NET's output column; returns the largest difference.
+    /// </summary>
+    private float ScoreDifference(nn.Module<Tensor, Tensor> network, long[] inputShape, int expectedWidth)
     {
         using var model = new MemoryStream();
-        TorchSharpOnnxExporter.Export(network, [FeatureCount], model);
+        TorchSharpOnnxExporter.Export(network, inputShape, model);
         model.Position = 0;
-        var rows = ExportParity.RandomRows([FeatureCount], Rows, seed: 11);
+        var featureCount = checked((int)inputShape.Aggregate((a, b) => a * b));
+        var rows = ExportParity.RandomRows(inputShape, Rows, seed: 11);
         var mlContext = new MLContext(seed: 0);
+        var schema = SchemaDefinition.Create(typeof(FeatureRow));
+        schema[nameof(FeatureRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, featureCount);
         var data = mlContext.Data.LoadFromEnumerable(
-            Enumerable.Range(0, Rows).Select(row => new FeatureRow { Features = rows[(row * FeatureCount)..((row + 1) * FeatureCount)] }));
+            Enumerable.Range(0, Rows).Select(row => new FeatureRow { Features = rows[(row * featureCount)..((row + 1) * featureCount)] }), schema);
 
         var transformer = mlContext.Transforms
             .ApplyOnnxModel(["Output"], ["Features"], model, gpuDeviceId: null, fallbackToCpu: false)
@@ -62,15 +81,15 @@ public sealed class MlNetScoringTests(ITestOutputHelper output)
         Assert.Equal(NumberDataViewType.Single, column.ItemType);
         Assert.Equal(expectedWidth, column.Size);
         var actual = scored.GetColumn<float[]>("Output").SelectMany(values => values).ToArray();
-        var (expected, _) = ExportParity.RunTorch(network, rows, [Rows, FeatureCount]);
+        var (expected, _) = ExportParity.RunTorch(network, rows, [Rows, .. inputShape]);
         var difference = ExportParity.MaxAbsoluteDifference(expected, actual);
         output.WriteLine($"ML.NET vs TorchSharp, {Rows} rows × {expectedWidth}: max |difference| = {difference:E2}");
         return difference;
     }
 
+    /// <summary>One row; its vector size is set per test through a schema definition.</summary>
     private sealed class FeatureRow
     {
-        [VectorType(FeatureCount)]
         public float[] Features { get; set; } = [];
     }
 }

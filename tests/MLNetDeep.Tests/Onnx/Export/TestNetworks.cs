@@ -1,3 +1,4 @@
+using MLNetDeep.Transforms.Modules;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -25,7 +26,7 @@ internal static class TestNetworks
         using var noGrad = torch.no_grad();
         foreach (var (_, module) in network.named_modules())
         {
-            if (module is BatchNorm1d batchNorm)
+            if (module is BatchNorm batchNorm)
             {
                 var features = batchNorm.num_features;
                 batchNorm.running_mean!.copy_(torch.randn(features) * 0.5);
@@ -39,6 +40,24 @@ internal static class TestNetworks
             }
         }
     }
+
+    /// <summary>
+    /// A small ResNet: a stem (conv, batch norm, ReLU, max pool), a basic block keeping the shape (identity shortcut), a
+    /// basic block halving it (1x1 stride-2 projection shortcut with its batch norm), global average pooling and a linear head.
+    /// For [3, H, W] inputs; 10 outputs.
+    /// </summary>
+    public static nn.Module<Tensor, Tensor> SmallResNet() => nn.Sequential(
+        ("stem", nn.Sequential(nn.Conv2d(3, 8, 3, padding: 1, bias: false), nn.BatchNorm2d(8), nn.ReLU(), nn.MaxPool2d(3, stride: 2, padding: 1))),
+        ("block1", new ResidualBlock(
+            nn.Sequential(nn.Conv2d(8, 8, 3, padding: 1, bias: false), nn.BatchNorm2d(8), nn.ReLU(), nn.Conv2d(8, 8, 3, padding: 1, bias: false), nn.BatchNorm2d(8)),
+            activation: nn.ReLU())),
+        ("block2", new ResidualBlock(
+            nn.Sequential(nn.Conv2d(8, 16, 3, stride: 2, padding: 1, bias: false), nn.BatchNorm2d(16), nn.ReLU(), nn.Conv2d(16, 16, 3, padding: 1, bias: false), nn.BatchNorm2d(16)),
+            nn.Sequential(nn.Conv2d(8, 16, 1, stride: 2, bias: false), nn.BatchNorm2d(16)),
+            nn.ReLU())),
+        ("pool", nn.AdaptiveAvgPool2d(1)),
+        ("flatten", nn.Flatten()),
+        ("head", nn.Linear(16, 10)));
 
     /// <summary>The values of every parameter and buffer, copied, by name.</summary>
     public static Dictionary<string, float[]> Snapshot(nn.Module network)

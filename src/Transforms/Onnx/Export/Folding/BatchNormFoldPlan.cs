@@ -3,10 +3,15 @@ using TorchSharp.Modules;
 namespace MLNetDeep.Transforms.Onnx;
 
 /// <summary>
-/// Decides which BatchNorm1d layers disappear into a Linear layer, and gives that layer's folded parameters.
-/// A batch norm on [N, C] folds into the Linear directly before it when only eval-identity modules (dropout, Identity) stand
-/// between them; failing that, into the Linear directly after it under the same rule (an input batch norm, or one placed
-/// after the activation). Anything else, and batch norms on [N, C, L], where Linear acts on L but the norm on C, stay nodes.
+/// Decides which batch norms of one chain of modules disappear into a neighbouring layer, and gives that layer's folded
+/// parameters. "Directly" below means with only eval-identity modules (dropout, Identity) in between.
+/// <list type="bullet">
+/// <item>A BatchNorm1d on [N, C] folds into the Linear directly before it; failing that, into the Linear directly after it (an
+/// input batch norm, or one placed after the activation). On [N, C, L], Linear acts on L but the norm on C, so it stays a node.</item>
+/// <item>A BatchNorm2d folds into the Conv2d directly before it. Never into a following one: the convolution's zero padding
+/// would be padding the normalized values, which a fold into its weights cannot reproduce at the borders.</item>
+/// </list>
+/// Anything else stays a BatchNormalization node.
 /// </summary>
 internal sealed class BatchNormFoldPlan
 {
@@ -21,21 +26,22 @@ internal sealed class BatchNormFoldPlan
     /// <summary>A plan that folds nothing (<see cref="OnnxExportOptions.FoldBatchNorm"/> off).</summary>
     public static BatchNormFoldPlan None { get; } = new();
 
-    /// <summary>Plans the folds for the modules of one network, in execution order.</summary>
+    /// <summary>Plans the folds for one chain of modules (a network, or a branch of a residual block), in execution order.</summary>
     public static BatchNormFoldPlan Create(IReadOnlyList<ExportStep> steps)
     {
         var plan = new BatchNormFoldPlan();
         for (var i = 0; i < steps.Count; i++)
         {
-            if (steps[i].Module is not BatchNorm1d batchNorm || steps[i].InputShape.Length != 1)
+            var target = steps[i].Module switch
+            {
+                BatchNorm1d when steps[i].InputShape.Length == 1 => LinearTarget(steps, i, plan),
+                BatchNorm2d when NearestComputingStep(steps, i, -1) is { Module: Conv2d } previous => (previous.Path, plan._outputFolds),
+                _ => null,
+            };
+            if (target is not { } layer)
                 continue;
-            var fold = new Fold(steps[i].Path, FeatureAffine.Of(BatchNormStatistics.CopyOf(batchNorm)));
-            if (NearestComputingStep(steps, i, -1) is { Module: Linear } previous)
-                plan._outputFolds.Add(previous.Path, fold);
-            else if (NearestComputingStep(steps, i, +1) is { Module: Linear } next)
-                plan._inputFolds.Add(next.Path, fold);
-            else
-                continue;
+            var fold = new Fold(steps[i].Path, FeatureAffine.Of(BatchNormStatistics.CopyOf((NormBase)steps[i].Module)));
+            layer.Folds.Add(layer.LayerPath, fold);
             plan._foldedBatchNorms.Add(fold.BatchNormPath);
         }
         return plan;
@@ -43,6 +49,15 @@ internal sealed class BatchNormFoldPlan
 
     /// <summary>Whether the batch norm at <paramref name="batchNormPath"/> is folded away (it then emits nothing).</summary>
     public bool IsFolded(string batchNormPath) => _foldedBatchNorms.Contains(batchNormPath);
+
+    /// <summary>A copy of the parameters of <paramref name="convolution"/> with the batch norm planned for it folded in.</summary>
+    public ConvolutionParameters ParametersOf(string convolutionPath, Conv2d convolution)
+    {
+        var parameters = ConvolutionParameters.CopyOf(convolution);
+        if (_outputFolds.TryGetValue(convolutionPath, out var after))
+            parameters.FoldOutput(after.Affine);
+        return parameters;
+    }
 
     /// <summary>A copy of the parameters of <paramref name="linear"/> with the batch norms planned for it folded in.</summary>
     public LinearParameters ParametersOf(string linearPath, Linear linear)
@@ -53,6 +68,19 @@ internal sealed class BatchNormFoldPlan
         if (_outputFolds.TryGetValue(linearPath, out var after))
             parameters.FoldOutput(after.Affine);
         return parameters;
+    }
+
+    /// <summary>
+    /// The Linear a BatchNorm1d on [N, C] at <paramref name="index"/> folds into, with the folds of <paramref name="plan"/> it
+    /// joins: the one directly before (its output), else the one directly after (its input); null when there is none.
+    /// </summary>
+    private static (string LayerPath, Dictionary<string, Fold> Folds)? LinearTarget(IReadOnlyList<ExportStep> steps, int index, BatchNormFoldPlan plan)
+    {
+        if (NearestComputingStep(steps, index, -1) is { Module: Linear } previous)
+            return (previous.Path, plan._outputFolds);
+        if (NearestComputingStep(steps, index, +1) is { Module: Linear } next)
+            return (next.Path, plan._inputFolds);
+        return null;
     }
 
     /// <summary>The step next to <paramref name="from"/> in <paramref name="direction"/> that is not an eval-mode identity.</summary>

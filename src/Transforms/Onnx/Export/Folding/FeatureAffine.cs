@@ -25,4 +25,25 @@ internal sealed record FeatureAffine(float[] Scale, float[] Shift)
         }
         return new FeatureAffine(scale, shift);
     }
+
+    /// <summary>
+    /// Folds this map into the layer before it, whose output feature i is computed by row i of <paramref name="weight"/> plus
+    /// bias[i] (a Linear's [out, in] weight, a convolution's [out, in / groups, kH, kW] one): scales each row in place by
+    /// Scale[i] and returns the new bias, Scale[i] * bias[i] + Shift[i].
+    /// </summary>
+    /// <param name="weight">The layer's weight, row-major with one row per output feature; changed in place.</param>
+    /// <param name="bias">The layer's bias, or null when it has none (read as zeros).</param>
+    public float[] FoldIntoRows(float[] weight, float[]? bias)
+    {
+        var features = Scale.Length;
+        var rowLength = weight.Length / features;
+        var folded = new float[features];
+        for (var row = 0; row < features; row++)
+        {
+            for (var col = 0; col < rowLength; col++)
+                weight[row * rowLength + col] *= Scale[row];
+            folded[row] = (float)((double)Scale[row] * (bias?[row] ?? 0f) + Shift[row]);
+        }
+        return folded;
+    }
 }

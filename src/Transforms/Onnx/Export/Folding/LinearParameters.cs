@@ -54,15 +54,5 @@ internal sealed class LinearParameters
     }
 
     /// <summary>The layer followed by <paramref name="after"/>: W' = diag(a) W, b' = a b + c.</summary>
-    public void FoldOutput(FeatureAffine after)
-    {
-        var bias = Bias ?? new float[OutFeatures];
-        for (var row = 0; row < OutFeatures; row++)
-        {
-            for (var col = 0; col < InFeatures; col++)
-                Weight[row * InFeatures + col] *= after.Scale[row];
-            bias[row] = (float)((double)after.Scale[row] * bias[row] + after.Shift[row]);
-        }
-        Bias = bias;
-    }
+    public void FoldOutput(FeatureAffine after) => Bias = after.FoldIntoRows(Weight, Bias);
 }

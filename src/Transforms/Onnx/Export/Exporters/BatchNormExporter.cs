@@ -3,25 +3,28 @@ using TorchSharp.Modules;
 namespace MLNetDeep.Transforms.Onnx;
 
 /// <summary>
-/// BatchNorm1d in eval mode: nothing when the fold plan folded it into a Linear, otherwise one BatchNormalization node over
-/// axis 1 with the running statistics (gamma = 1 and beta = 0 for a non-affine norm).
+/// BatchNorm1d or BatchNorm2d in eval mode: nothing when the fold plan folded it into a neighbouring layer, otherwise one
+/// BatchNormalization node over axis 1 (the channels) with the running statistics (gamma = 1 and beta = 0 for a non-affine norm).
 /// </summary>
-internal sealed class BatchNorm1dExporter : ModuleExporter<BatchNorm1d>
+/// <typeparam name="TNorm">BatchNorm1d or BatchNorm2d.</typeparam>
+/// <param name="sampleRanks">The input ranks the norm accepts, batch dimension excluded: 1 and 2 ([N, C], [N, C, L]) for BatchNorm1d, 3 ([N, C, H, W]) for BatchNorm2d.</param>
+internal sealed class BatchNormExporter<TNorm>(params int[] sampleRanks) : ModuleExporter<TNorm>
+    where TNorm : NormBase
 {
     /// <inheritdoc />
-    protected override long[] InferOutputShape(string path, BatchNorm1d module, long[] inputShape)
+    protected override long[] InferOutputShape(string path, TNorm module, long[] inputShape)
     {
         if (!module.track_running_stats || module.running_mean is null || module.running_var is null)
             throw ExportErrors.Unsupported(path, module,
                 "track_running_stats is false, so even in eval mode it normalizes with each batch's own statistics; only a norm with running statistics can be exported");
-        if (inputShape.Length is not (1 or 2) || inputShape[0] != module.num_features)
+        if (!sampleRanks.Contains(inputShape.Length) || inputShape[0] != module.num_features)
             throw ExportErrors.Unsupported(path, module,
-                $"it expects [N, {module.num_features}] or [N, {module.num_features}, L] (num_features = {module.num_features}), but receives {SampleShape.Describe(inputShape)}");
+                $"it expects {ExpectedShapes(module.num_features)} (num_features = {module.num_features}), but receives {SampleShape.Describe(inputShape)}");
         return inputShape;
     }
 
     /// <inheritdoc />
-    protected override string Emit(ModuleExportContext context, ExportStep step, BatchNorm1d module, string input)
+    protected override string Emit(ModuleExportContext context, ExportStep step, TNorm module, string input)
     {
         if (context.Folds.IsFolded(step.Path))
             return input;
@@ -40,4 +43,13 @@ internal sealed class BatchNorm1dExporter : ModuleExporter<BatchNorm1d>
         return graph.AddNode("BatchNormalization", step.Path, inputs, ModulePath.Join(step.Path, "output"),
             OnnxAttributes.Float("epsilon", statistics.Epsilon));
     }
+
+    /// <summary>The accepted input shapes, spelled out: "[N, 8] or [N, 8, L]".</summary>
+    private string ExpectedShapes(long features) => string.Join(" or ", sampleRanks.Select(rank => rank switch
+    {
+        1 => $"[N, {features}]",
+        2 => $"[N, {features}, L]",
+        3 => $"[N, {features}, H, W]",
+        _ => $"[N, {features}, ...] of rank {rank + 1}",
+    }));
 }
