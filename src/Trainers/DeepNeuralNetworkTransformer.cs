@@ -58,6 +58,20 @@ public abstract class DeepNeuralNetworkTransformer : ITransformer, IDisposable
     /// </summary>
     public nn.Module<Tensor, Tensor> Network { get; }
 
+    /// <summary>Draws Keras-style learning curves (loss and metric, training and validation, per epoch) into a PNG file.</summary>
+    /// <param name="pngPath">Where to write the image; its folder must exist.</param>
+    public void SaveLearningCurves(string pngPath) => LearningCurves.Save(History, pngPath);
+
+    /// <summary>Draws each dense layer's mean gradient norm per epoch (log scale) into a PNG file, to spot vanishing or exploding gradients.</summary>
+    /// <param name="pngPath">Where to write the image; its folder must exist.</param>
+    /// <exception cref="InvalidOperationException">No gradient norms were recorded (<see cref="DeepNeuralNetworkOptions.RecordGradientNorms"/> was off).</exception>
+    public void SaveGradientNorms(string pngPath)
+    {
+        if (GradientNorms.Count == 0)
+            throw new InvalidOperationException("No gradient norms were recorded: train with DeepNeuralNetworkOptions.RecordGradientNorms = true.");
+        GradientNormPlot.Save(GradientNorms, pngPath);
+    }
+
     /// <summary>Writes the exported ONNX graph (input: the feature column's name, [N, features]) to <paramref name="destination"/>.</summary>
     /// <param name="destination">A writable stream; it is not closed.</param>
     public void ExportOnnx(Stream destination)

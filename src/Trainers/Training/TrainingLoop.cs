@@ -144,6 +144,8 @@ internal sealed class TrainingLoop
         if (earlyStopping is not null)
             callbacks.Add(earlyStopping);
         callbacks.Add(lastEpoch);
+        if (_options.TensorBoardLogDirectory is { } logDirectory)
+            callbacks.Add(new TensorBoardReporter(logDirectory));
         if (checkpoints is not null)
             callbacks.Add(checkpoints);
         callbacks.Add(new ProgressReporter());
