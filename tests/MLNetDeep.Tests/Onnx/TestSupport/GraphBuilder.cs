@@ -24,6 +24,15 @@ internal sealed class GraphBuilder
         return this;
     }
 
+    /// <summary>An output whose first dimension is the symbolic <paramref name="batchParam"/>.</summary>
+    public GraphBuilder DynamicOutput(string name, string batchParam, params long[] rest)
+    {
+        var info = ValueInfo(name, [1, .. rest]);
+        info.Type.TensorType.Shape.Dim[0] = new TensorShapeProto.Types.Dimension { DimParam = batchParam };
+        _graph.Output.Add(info);
+        return this;
+    }
+
     public GraphBuilder Output(string name, params long[] shape)
     {
         var info = ValueInfo(name, shape);

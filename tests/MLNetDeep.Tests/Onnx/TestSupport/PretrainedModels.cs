@@ -2,6 +2,7 @@ using System.Reflection;
 using MLNetDeep.Tests.Infrastructure;
 using MLNetDeep.Transforms.Imaging;
 using MLNetDeep.Transforms.Onnx.Import;
+using Microsoft.ML.OnnxRuntime;
 using Onnx;
 
 namespace MLNetDeep.Tests.Onnx.TestSupport;
@@ -14,6 +15,8 @@ internal static class PretrainedModels
 {
     private static readonly Lazy<ModelProto> ResNet18Model = new(() => OnnxModelReader.Read(ResNet18Path));
     private static readonly Lazy<ModelProto> PreprocessModel = new(() => OnnxModelReader.Read(PreprocessPath));
+    private static readonly Lazy<InferenceSession> ResNet18SessionValue = new(() => OrtRunner.Session(ResNet18));
+    private static readonly Lazy<float[]> FourPreprocessedFlowers = new(() => Preprocessed(4));
 
     /// <summary>ResNet18.onnx: input <c>Input247</c> [1,3,224,224], output <c>Pooling395_Output_0</c> [1,512,1,1].</summary>
     public static string ResNet18Path => Path.Combine(PackageFolder, "tools", "DnnImageModels", "ResNet18Onnx", "ResNet18.onnx");
@@ -30,6 +33,9 @@ internal static class PretrainedModels
     /// <summary>A shared parsed copy: clone it before changing it.</summary>
     public static ModelProto Preprocess => PreprocessModel.Value;
 
+    /// <summary>One ONNX Runtime session on the original ResNet18 for the whole test run (sessions on it take seconds to create).</summary>
+    public static InferenceSession ResNet18Session => ResNet18SessionValue.Value;
+
     /// <summary>The first <paramref name="count"/> flower JPEGs, taken across the classes in a fixed order.</summary>
     public static string[] FlowerImages(int count)
     {
@@ -45,7 +51,10 @@ internal static class PretrainedModels
     /// Images as the package's featurizer sees them: decoded, resized to 224×224, RGB 0..255, then run one by one
     /// through ResNetPreprocess.onnx in ONNX Runtime. Returns N×3×224×224 floats.
     /// </summary>
-    public static float[] PreprocessedFlowers(int count)
+    public static float[] PreprocessedFlowers(int count) =>
+        count <= 4 ? FourPreprocessedFlowers.Value[..(count * 3 * 224 * 224)] : Preprocessed(count);
+
+    private static float[] Preprocessed(int count)
     {
         var paths = FlowerImages(count);
         var raw = ImageTensorLoader.LoadBatch(paths);
