@@ -23,7 +23,7 @@ public sealed class ResNet18ImportTests(ITestOutputHelper output)
         Assert.Equal(PretrainedModels.ResNet18Input, module.InputName);
         Assert.Equal(PretrainedModels.ResNet18Output, module.OutputName);
 
-        using var session = OrtRunner.Session(PretrainedModels.ResNet18);
+        var session = PretrainedModels.ResNet18Session;
         var worst = 0f;
         var clock = Stopwatch.StartNew();
         using var batch = TorchValues.FromArray(preprocessed, images, 3, 224, 224);
