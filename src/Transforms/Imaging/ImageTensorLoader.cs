@@ -50,8 +50,12 @@ public static class ImageTensorLoader
         {
             throw new InvalidDataException($"The image '{path}' could not be read: {e.Message}", e);
         }
-        using var decoded = SKBitmap.Decode(encoded)
+        // SKBitmap.Decode(byte[]) throws ArgumentNullException on unknown formats; a codec says null instead.
+        using var data = SKData.CreateCopy(encoded);
+        using var codec = SKCodec.Create(data)
             ?? throw new InvalidDataException($"'{path}' is not an image SkiaSharp can decode ({encoded.Length} bytes).");
+        using var decoded = SKBitmap.Decode(codec)
+            ?? throw new InvalidDataException($"'{path}' could not be decoded as {codec.EncodedFormat} ({encoded.Length} bytes; truncated or corrupt).");
 
         using var resized = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
         using (var canvas = new SKCanvas(resized))
