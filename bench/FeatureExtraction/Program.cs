@@ -31,8 +31,8 @@ Console.WriteLine($"decoded and resized {paths.Length} JPEGs in {clock.Elapsed.T
 Console.WriteLine($"{Environment.ProcessorCount} logical cores; intra-op threads {threads}; {repeats} timed passes of {paths.Length} images after one warm-up pass");
 Console.WriteLine($"load average at start: {LoadAverage()}");
 Console.WriteLine();
-Console.WriteLine("| engine | batch | images/s (median pass) | images/s (best pass) | ms/image (median) |");
-Console.WriteLine("|---|---:|---:|---:|---:|");
+Console.WriteLine("| engine | batch | images/s (median pass) | images/s (best pass) | ms/image (median) | CPU ms/image (median) |");
+Console.WriteLine("|---|---:|---:|---:|---:|---:|");
 
 foreach (var batch in new[] { 1, 8, 32 })
 {
@@ -73,14 +73,22 @@ void Report(string engine, int batch, Action pass)
 {
     pass();
     var seconds = new List<double>();
+    var cpuSeconds = new List<double>();
+    var process = Process.GetCurrentProcess();
     for (var r = 0; r < repeats; r++)
     {
+        process.Refresh();
+        var cpuBefore = process.TotalProcessorTime;
         var timer = Stopwatch.StartNew();
         pass();
         seconds.Add(timer.Elapsed.TotalSeconds);
+        process.Refresh();
+        // CPU time is less sensitive than wall time to other processes sharing the cores.
+        cpuSeconds.Add((process.TotalProcessorTime - cpuBefore).TotalSeconds);
     }
     var median = seconds.Order().ElementAt(seconds.Count / 2);
-    Console.WriteLine($"| {engine} | {batch} | {paths.Length / median:F1} | {paths.Length / seconds.Min():F1} | {1000 * median / paths.Length:F1} |");
+    var cpuMedian = cpuSeconds.Order().ElementAt(cpuSeconds.Count / 2);
+    Console.WriteLine($"| {engine} | {batch} | {paths.Length / median:F1} | {paths.Length / seconds.Min():F1} | {1000 * median / paths.Length:F1} | {1000 * cpuMedian / paths.Length:F1} |");
 }
 
 static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
