@@ -91,12 +91,12 @@ internal sealed class TrainingLoop
                         GC.Collect(0);
                 }
 
-                double? validationLoss = null, validationMetric = null;
+                double? validationLoss = null, validationMetric = null, validationAuc = null;
                 if (xValidation is not null && yValidation is not null)
-                    (validationLoss, validationMetric) = Evaluate(network, xValidation, yValidation, penalty);
+                    (validationLoss, validationMetric, validationAuc) = Evaluate(network, xValidation, yValidation, penalty);
 
                 var record = new EpochRecord(epoch, lossSum / seen, metric.Result(), validationLoss, validationMetric,
-                    OptimizerFactory.CurrentLearningRate(optimizer), clock.Elapsed.TotalSeconds);
+                    OptimizerFactory.CurrentLearningRate(optimizer), clock.Elapsed.TotalSeconds) { ValidationAuc = validationAuc };
                 epochs.Add(record);
                 _host.Info(Describe(record));
 
@@ -132,11 +132,12 @@ internal sealed class TrainingLoop
         }
     }
 
-    private (double Loss, double Metric) Evaluate(nn.Module<Tensor, Tensor> network, Tensor x, Tensor y, WeightPenalty penalty)
+    private (double Loss, double Metric, double? Auc) Evaluate(nn.Module<Tensor, Tensor> network, Tensor x, Tensor y, WeightPenalty penalty)
     {
         network.eval();
         using var _ = no_grad();
         using var metric = _objective.CreateMetric();
+        using var auc = _objective.CreateValidationAuc();
         double lossSum = 0;
         long rows = x.shape[0];
         for (long start = 0; start < rows; start += EvaluationBatchSize)
@@ -148,6 +149,7 @@ internal sealed class TrainingLoop
             var output = network.forward(xb);
             lossSum += _objective.Loss(output, yb).item<float>() * (double)count;
             metric.Add(output, yb);
+            auc?.Add(output, yb);
         }
         double penaltyValue = 0;
         if (penalty.IsActive)
@@ -156,7 +158,7 @@ internal sealed class TrainingLoop
             penaltyValue = p.item<float>();
         }
         network.train();
-        return (lossSum / rows + penaltyValue, metric.Result());
+        return (lossSum / rows + penaltyValue, metric.Result(), auc?.Result());
     }
 
     /// <summary>
@@ -180,6 +182,8 @@ internal sealed class TrainingLoop
         var line = string.Create(c, $"Epoch {r.Epoch}/{_options.Epochs}: loss {r.TrainLoss:F4}, {_objective.MetricName} {r.TrainMetric:F4}");
         if (r.ValidationLoss is double vl)
             line += string.Create(c, $", val_loss {vl:F4}, val_{_objective.MetricName} {r.ValidationMetric:F4}");
+        if (r.ValidationAuc is double auc)
+            line += string.Create(c, $", val_auc {auc:F4}");
         return line + string.Create(c, $", lr {r.LearningRate:G4}, {r.Seconds:F1} s");
     }
 }
