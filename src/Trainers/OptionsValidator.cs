@@ -34,6 +34,9 @@ internal static class OptionsValidator
             Require(alpha >= 0 && double.IsFinite(alpha), nameof(o.ActivationAlpha), alpha, "a finite value >= 0, or null for the activation's default");
         if (o.NumberOfThreads is int threads)
             Require(threads >= 1, nameof(o.NumberOfThreads), threads, "an integer >= 1, or null for libtorch's default");
+        Require(o.PositiveClassWeight > 0 && double.IsFinite(o.PositiveClassWeight), nameof(o.PositiveClassWeight), o.PositiveClassWeight, "a finite value > 0");
+        Require(Enum.IsDefined(o.RegressionLoss), nameof(o.RegressionLoss), o.RegressionLoss, "MeanSquaredError, MeanAbsoluteError or Huber");
+        Require(o.HuberDelta > 0 && double.IsFinite(o.HuberDelta), nameof(o.HuberDelta), o.HuberDelta, "a finite value > 0");
         if (o.EarlyStopping is { } early)
         {
             Require(early.Patience >= 1, "EarlyStopping.Patience", early.Patience, "an integer >= 1");
