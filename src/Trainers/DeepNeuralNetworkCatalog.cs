@@ -5,7 +5,8 @@ namespace Microsoft.ML;
 
 /// <summary>
 /// Catalog extensions that create MLNetDeep's deep neural network trainers, next to ML.NET's own
-/// trainers (<c>mlContext.MulticlassClassification.Trainers.DeepNeuralNetwork(...)</c>).
+/// trainers (<c>mlContext.MulticlassClassification.Trainers.DeepNeuralNetwork(...)</c>, and likewise on
+/// <c>BinaryClassification</c> and <c>Regression</c>).
 /// </summary>
 public static class DeepNeuralNetworkCatalog
 {
@@ -46,6 +47,88 @@ public static class DeepNeuralNetworkCatalog
         int[]? hiddenLayers = null,
         int epochs = 10)
     {
+        return catalog.DeepNeuralNetwork(ShortOptions(labelColumnName, featureColumnName, hiddenLayers, epochs));
+    }
+
+    /// <summary>
+    /// A multilayer perceptron for binary classification (Boolean label; outputs Score = logit,
+    /// Probability = sigmoid(Score), PredictedLabel), trained with TorchSharp and served through ONNX.
+    /// See <see cref="DeepNeuralNetworkOptions"/> for every option and its default.
+    /// </summary>
+    /// <param name="catalog">The binary classification trainers catalog of an <see cref="MLContext"/>.</param>
+    /// <param name="options">Architecture, regularization, optimizer, training, early-stopping and class-weight options.</param>
+    /// <example><code>
+    /// var trainer = mlContext.BinaryClassification.Trainers.DeepNeuralNetwork(new DeepNeuralNetworkOptions
+    /// {
+    ///     HiddenLayers = new[] { 64, 32 }, Epochs = 20, PositiveClassWeight = 4, Seed = 1,
+    /// });
+    /// </code></example>
+    public static BinaryDeepNeuralNetworkTrainer DeepNeuralNetwork(
+        this BinaryClassificationCatalog.BinaryClassificationTrainers catalog,
+        DeepNeuralNetworkOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(options);
+        return new BinaryDeepNeuralNetworkTrainer(CatalogContext.FromCatalog(catalog), options);
+    }
+
+    /// <summary>
+    /// A multilayer perceptron for binary classification with default options apart from the
+    /// columns, the hidden layers and the number of epochs.
+    /// </summary>
+    /// <param name="catalog">The binary classification trainers catalog of an <see cref="MLContext"/>.</param>
+    /// <param name="labelColumnName">The Boolean label column. Default: "Label".</param>
+    /// <param name="featureColumnName">The known-size float vector column. Default: "Features".</param>
+    /// <param name="hiddenLayers">Hidden layer widths. Default (null): { 300, 100 }.</param>
+    /// <param name="epochs">Passes over the data. Default: 10.</param>
+    public static BinaryDeepNeuralNetworkTrainer DeepNeuralNetwork(
+        this BinaryClassificationCatalog.BinaryClassificationTrainers catalog,
+        string labelColumnName = "Label",
+        string featureColumnName = "Features",
+        int[]? hiddenLayers = null,
+        int epochs = 10) =>
+        catalog.DeepNeuralNetwork(ShortOptions(labelColumnName, featureColumnName, hiddenLayers, epochs));
+
+    /// <summary>
+    /// A multilayer perceptron for regression (Single label; outputs Score in label units), trained with
+    /// TorchSharp and served through ONNX. See <see cref="DeepNeuralNetworkOptions"/> for every option and its default.
+    /// </summary>
+    /// <param name="catalog">The regression trainers catalog of an <see cref="MLContext"/>.</param>
+    /// <param name="options">Architecture, regularization, optimizer, training, early-stopping, loss and label-standardization options.</param>
+    /// <example><code>
+    /// var trainer = mlContext.Regression.Trainers.DeepNeuralNetwork(new DeepNeuralNetworkOptions
+    /// {
+    ///     HiddenLayers = new[] { 64, 64 }, Epochs = 50, RegressionLoss = RegressionLoss.Huber, HuberDelta = 2, Seed = 1,
+    /// });
+    /// </code></example>
+    public static RegressionDeepNeuralNetworkTrainer DeepNeuralNetwork(
+        this RegressionCatalog.RegressionTrainers catalog,
+        DeepNeuralNetworkOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(options);
+        return new RegressionDeepNeuralNetworkTrainer(CatalogContext.FromCatalog(catalog), options);
+    }
+
+    /// <summary>
+    /// A multilayer perceptron for regression with default options apart from the columns, the hidden
+    /// layers and the number of epochs.
+    /// </summary>
+    /// <param name="catalog">The regression trainers catalog of an <see cref="MLContext"/>.</param>
+    /// <param name="labelColumnName">The Single (float) label column. Default: "Label".</param>
+    /// <param name="featureColumnName">The known-size float vector column. Default: "Features".</param>
+    /// <param name="hiddenLayers">Hidden layer widths. Default (null): { 300, 100 }.</param>
+    /// <param name="epochs">Passes over the data. Default: 10.</param>
+    public static RegressionDeepNeuralNetworkTrainer DeepNeuralNetwork(
+        this RegressionCatalog.RegressionTrainers catalog,
+        string labelColumnName = "Label",
+        string featureColumnName = "Features",
+        int[]? hiddenLayers = null,
+        int epochs = 10) =>
+        catalog.DeepNeuralNetwork(ShortOptions(labelColumnName, featureColumnName, hiddenLayers, epochs));
+
+    private static DeepNeuralNetworkOptions ShortOptions(string labelColumnName, string featureColumnName, int[]? hiddenLayers, int epochs)
+    {
         var options = new DeepNeuralNetworkOptions
         {
             LabelColumnName = labelColumnName,
@@ -54,6 +137,6 @@ public static class DeepNeuralNetworkCatalog
         };
         if (hiddenLayers is not null)
             options.HiddenLayers = hiddenLayers;
-        return catalog.DeepNeuralNetwork(options);
+        return options;
     }
 }

@@ -9,7 +9,7 @@ namespace MLNetDeep.Trainers;
 /// </summary>
 public sealed class DeepNeuralNetworkOptions
 {
-    /// <summary>The label column. Default: "Label". Multiclass needs a key column (use <c>MapValueToKey</c>).</summary>
+    /// <summary>The label column. Default: "Label". Multiclass needs a key column (use <c>MapValueToKey</c>), binary a Boolean column, regression a Single (float) column.</summary>
     public string LabelColumnName { get; set; } = "Label";
 
     /// <summary>The features column: a known-size vector of <see cref="float"/>. Default: "Features".</summary>
@@ -126,4 +126,28 @@ public sealed class DeepNeuralNetworkOptions
 
     /// <summary>Intra-op CPU threads for libtorch. Results are bit-reproducible only at a fixed thread count. Default: null (libtorch's choice, usually the core count).</summary>
     public int? NumberOfThreads { get; set; }
+
+    /// <summary>
+    /// Binary classification only: the weight of positive (true) rows in the binary cross-entropy, PyTorch's
+    /// <c>pos_weight</c>. For imbalanced data, about (negative rows) / (positive rows) balances the classes.
+    /// Must be finite and &gt; 0. Default: 1 (unweighted). Ignored by the other tasks.
+    /// </summary>
+    public double PositiveClassWeight { get; set; } = 1;
+
+    /// <summary>Regression only: the training loss. Default: <see cref="Trainers.RegressionLoss.MeanSquaredError"/>. Ignored by the other tasks.</summary>
+    public RegressionLoss RegressionLoss { get; set; } = RegressionLoss.MeanSquaredError;
+
+    /// <summary>
+    /// Regression only: δ of <see cref="Trainers.RegressionLoss.Huber"/>, in label units: errors up to δ are squared, larger
+    /// ones count linearly. Must be finite and &gt; 0. Default: 1 (Keras and PyTorch).
+    /// </summary>
+    public double HuberDelta { get; set; } = 1;
+
+    /// <summary>
+    /// Regression only: whether the network trains on the label standardized to mean 0 and standard deviation 1
+    /// (statistics of the training rows), which keeps the output layer's scale near its initialization whatever the
+    /// label's units. The exported graph undoes it, so <c>Score</c> is always in label units; the history's losses
+    /// are then in standardized units, its RMSE in label units. A constant label is only centred. Default: true.
+    /// </summary>
+    public bool StandardizeLabel { get; set; } = true;
 }

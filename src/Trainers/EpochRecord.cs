@@ -15,4 +15,8 @@ public sealed record EpochRecord(
     double? ValidationLoss,
     double? ValidationMetric,
     double LearningRate,
-    double Seconds);
+    double Seconds)
+{
+    /// <summary>Area under the ROC curve on the validation data: binary classification with validation data only, else null.</summary>
+    public double? ValidationAuc { get; init; }
+}

@@ -40,6 +40,9 @@ internal static class OptionsValidator
             Require(clipValue > 0 && double.IsFinite(clipValue), nameof(o.GradientClipValue), clipValue, "a finite value > 0, or null");
         if (o.MaxNorm is double maxNorm)
             Require(maxNorm > 0 && double.IsFinite(maxNorm), nameof(o.MaxNorm), maxNorm, "a finite value > 0, or null");
+        Require(o.PositiveClassWeight > 0 && double.IsFinite(o.PositiveClassWeight), nameof(o.PositiveClassWeight), o.PositiveClassWeight, "a finite value > 0");
+        Require(Enum.IsDefined(o.RegressionLoss), nameof(o.RegressionLoss), o.RegressionLoss, "MeanSquaredError, MeanAbsoluteError or Huber");
+        Require(o.HuberDelta > 0 && double.IsFinite(o.HuberDelta), nameof(o.HuberDelta), o.HuberDelta, "a finite value > 0");
         if (o.EarlyStopping is { } early)
         {
             Require(early.Patience >= 1, "EarlyStopping.Patience", early.Patience, "an integer >= 1");

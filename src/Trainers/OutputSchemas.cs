@@ -50,6 +50,24 @@ internal static class OutputSchemas
         return column;
     }
 
+    public static SchemaShape.Column RequireBooleanLabel(SchemaShape input, string name) =>
+        RequireScalarLabel(input, name, BooleanDataViewType.Instance, "a Boolean scalar for binary classification (ConvertType to DataKind.Boolean)");
+
+    public static SchemaShape.Column RequireFloatLabel(SchemaShape input, string name) =>
+        RequireScalarLabel(input, name, NumberDataViewType.Single, "a Single (float) scalar for regression (ConvertType to DataKind.Single)");
+
+    /// <summary>
+    /// The input plus what a one-value network output and the prediction head on it add. The head is built
+    /// for real on a one-column schema, so the shape carries exactly the columns and annotations it will write.
+    /// </summary>
+    public static SchemaShape WithScalarHead(SchemaShape input, string networkOutputColumn, Func<DataViewSchema, ITransformer> createHead)
+    {
+        var builder = new DataViewSchema.Builder();
+        builder.AddColumn(networkOutputColumn, new VectorDataViewType(NumberDataViewType.Single, 1));
+        var networkOutput = builder.ToSchema();
+        return Merge(input, CreateShape(createHead(networkOutput).GetOutputSchema(networkOutput)));
+    }
+
     public static SchemaShape Multiclass(SchemaShape input, SchemaShape.Column label, string networkOutputColumn)
     {
         // A SchemaShape records kinds, not sizes or key counts, so any positive size describes the columns.
@@ -72,9 +90,20 @@ internal static class OutputSchemas
         builder.AddColumn("Score", new VectorDataViewType(NumberDataViewType.Single, classes), scoreAnnotations.ToAnnotations());
         builder.AddColumn("PredictedLabel", keyType, predictedAnnotations.ToAnnotations());
 
-        var added = CreateShape(builder.ToSchema());
-        var kept = input.Where(c => !TryFind(added, c.Name, out _));
-        return new SchemaShape(kept.Concat(added));
+        return Merge(input, CreateShape(builder.ToSchema()));
+    }
+
+    /// <summary>The input's columns, those that <paramref name="added"/> replaces by name left out, then <paramref name="added"/>.</summary>
+    private static SchemaShape Merge(SchemaShape input, SchemaShape added) =>
+        new(input.Where(c => !TryFind(added, c.Name, out _)).Concat(added));
+
+    private static SchemaShape.Column RequireScalarLabel(SchemaShape input, string name, DataViewType itemType, string expected)
+    {
+        if (!TryFind(input, name, out var column))
+            throw new ArgumentException($"The label column '{name}' was not found in the input schema.");
+        if (column.IsKey || column.Kind != SchemaShape.Column.VectorKind.Scalar || !column.ItemType.Equals(itemType))
+            throw new ArgumentException($"Label column '{name}' must be {expected}; it is {Describe(column)}.");
+        return column;
     }
 
     private static string Describe(SchemaShape.Column column) =>

@@ -26,16 +26,18 @@ public sealed class TrainingHistory
     /// <summary>Whether early stopping ended training before the configured number of epochs.</summary>
     public bool StoppedEarly { get; }
 
-    /// <summary>The history as CSV with a header row (invariant culture).</summary>
+    /// <summary>The history as CSV with a header row (invariant culture); a <c>val_auc</c> column follows <c>val_{metric}</c> when the epochs measured validation AUC.</summary>
     public string ToCsv()
     {
+        bool hasAuc = Epochs.Any(e => e.ValidationAuc is not null);
         var csv = new StringBuilder();
-        csv.AppendLine($"epoch,loss,{MetricName},val_loss,val_{MetricName},lr,seconds");
+        csv.AppendLine($"epoch,loss,{MetricName},val_loss,val_{MetricName}{(hasAuc ? ",val_auc" : "")},lr,seconds");
         foreach (var e in Epochs)
         {
+            var auc = hasAuc ? "," + Format(e.ValidationAuc) : "";
             csv.AppendLine(string.Join(",",
                 e.Epoch.ToString(CultureInfo.InvariantCulture),
-                Format(e.TrainLoss), Format(e.TrainMetric), Format(e.ValidationLoss), Format(e.ValidationMetric),
+                Format(e.TrainLoss), Format(e.TrainMetric), Format(e.ValidationLoss), Format(e.ValidationMetric) + auc,
                 Format(e.LearningRate), Format(e.Seconds)));
         }
         return csv.ToString();

@@ -26,8 +26,10 @@ internal sealed class EarlyStoppingMonitor
             EarlyStoppingMetric.ValidationLoss => ((Func<EpochRecord, double?>)(r => r.ValidationLoss), false),
             EarlyStoppingMetric.TrainingLoss => (r => r.TrainLoss, false),
             _ when metric == objective.ValidationMetricKind => (r => r.ValidationMetric, objective.HigherMetricIsBetter),
+            EarlyStoppingMetric.ValidationAuc when objective.HasValidationAuc => (r => r.ValidationAuc, true),
             _ => throw new ArgumentException(
-                $"EarlyStopping.Metric {metric} does not apply to this task; use ValidationLoss, TrainingLoss or {objective.ValidationMetricKind}."),
+                $"EarlyStopping.Metric {metric} does not apply to this task; use ValidationLoss, TrainingLoss or {objective.ValidationMetricKind}" +
+                (objective.HasValidationAuc ? $" or {EarlyStoppingMetric.ValidationAuc}." : ".")),
         };
     }
 

@@ -32,6 +32,18 @@ internal interface ITrainingObjective
 
     /// <summary>The layer appended to the network in the exported graph (softmax, say), or null.</summary>
     nn.Module<Tensor, Tensor>? CreateExportHead();
+
+    /// <summary>
+    /// Whether validation passes also measure the area under the ROC curve (binary classification), which
+    /// early stopping can monitor as <see cref="EarlyStoppingMetric.ValidationAuc"/>. Default: false.
+    /// </summary>
+    bool HasValidationAuc => false;
+
+    /// <summary>
+    /// A fresh AUC accumulator for one validation pass, or null when <see cref="HasValidationAuc"/> is false.
+    /// AUC ranks every score of the pass, so it is kept out of the per-batch training metric.
+    /// </summary>
+    IMetricAccumulator? CreateValidationAuc() => null;
 }
 
 /// <summary>Accumulates a metric over the batches of one pass.</summary>

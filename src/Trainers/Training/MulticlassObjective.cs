@@ -25,28 +25,11 @@ internal sealed class MulticlassObjective : ITrainingObjective
     // cross_entropy fuses log-softmax and NLL, which is stabler than softmax followed by a log.
     public Tensor Loss(Tensor output, Tensor target) => nn.functional.cross_entropy(output, target);
 
-    public IMetricAccumulator CreateMetric() => new AccuracyAccumulator();
+    public IMetricAccumulator CreateMetric() => new AccuracyAccumulator((output, target) =>
+    {
+        using var predicted = output.argmax(1);
+        return predicted.eq(target);
+    });
 
     public nn.Module<Tensor, Tensor>? CreateExportHead() => nn.Softmax(1);
-
-    private sealed class AccuracyAccumulator : IMetricAccumulator
-    {
-        private long _correct;
-        private long _count;
-
-        public void Add(Tensor output, Tensor target)
-        {
-            using var predicted = output.argmax(1);
-            using var hits = predicted.eq(target);
-            using var sum = hits.sum();
-            _correct += sum.item<long>();
-            _count += target.shape[0];
-        }
-
-        public double Result() => _count == 0 ? double.NaN : (double)_correct / _count;
-
-        public void Dispose()
-        {
-        }
-    }
 }

@@ -103,12 +103,12 @@ internal sealed class TrainingLoop
                         GC.Collect(0);
                 }
 
-                double? validationLoss = null, validationMetric = null;
+                double? validationLoss = null, validationMetric = null, validationAuc = null;
                 if (xValidation is not null && yValidation is not null)
-                    (validationLoss, validationMetric) = Evaluate(network, xValidation, yValidation, penalty);
+                    (validationLoss, validationMetric, validationAuc) = Evaluate(network, xValidation, yValidation, penalty);
 
                 var record = new EpochRecord(epoch, lossSum / seen, metric.Result(), validationLoss, validationMetric,
-                    OptimizerFactory.CurrentLearningRate(optimizer), epochClock.Elapsed.TotalSeconds);
+                    OptimizerFactory.CurrentLearningRate(optimizer), epochClock.Elapsed.TotalSeconds) { ValidationAuc = validationAuc };
                 state.Epochs.Add(record);
                 foreach (var callback in callbacks)
                     callback.OnEpochEnd(state, record);
@@ -164,11 +164,12 @@ internal sealed class TrainingLoop
         new(state.Epochs.ToList(), _objective.MetricName, state.RestoredEpoch ?? state.Epochs.Count,
             state.Epochs.Count < _options.Epochs && state.StopRequested);
 
-    private (double Loss, double Metric) Evaluate(nn.Module<Tensor, Tensor> network, Tensor x, Tensor y, WeightPenalty penalty)
+    private (double Loss, double Metric, double? Auc) Evaluate(nn.Module<Tensor, Tensor> network, Tensor x, Tensor y, WeightPenalty penalty)
     {
         network.eval();
         using var _ = no_grad();
         using var metric = _objective.CreateMetric();
+        using var auc = _objective.CreateValidationAuc();
         double lossSum = 0;
         long rows = x.shape[0];
         for (long start = 0; start < rows; start += EvaluationBatchSize)
@@ -180,6 +181,7 @@ internal sealed class TrainingLoop
             var output = network.forward(xb);
             lossSum += _objective.Loss(output, yb).item<float>() * (double)count;
             metric.Add(output, yb);
+            auc?.Add(output, yb);
         }
         double penaltyValue = 0;
         if (penalty.IsActive)
@@ -188,7 +190,7 @@ internal sealed class TrainingLoop
             penaltyValue = p.item<float>();
         }
         network.train();
-        return (lossSum / rows + penaltyValue, metric.Result());
+        return (lossSum / rows + penaltyValue, metric.Result(), auc?.Result());
     }
 
     /// <summary>

@@ -27,4 +27,15 @@ internal static class NetworkParity
                 max = Math.Max(max, Math.Abs(scores[i][k] - expected[i * scores[i].Length + k]));
         return max;
     }
+
+    /// <summary>The in-memory network's single output for each row (a logit for binary, standardized units for regression).</summary>
+    public static float[] SingleOutputs(DeepNeuralNetworkTransformer model, IReadOnlyList<float[]> features)
+    {
+        using var _ = no_grad();
+        model.Network.eval();
+        using var x = tensor(features.SelectMany(f => f).ToArray(), new long[] { features.Count, features[0].Length });
+        using var output = model.Network.forward(x);
+        Assert.Equal(new long[] { features.Count, 1 }, output.shape);
+        return output.data<float>().ToArray();
+    }
 }

@@ -121,11 +121,7 @@ public sealed class MulticlassEndToEndTests : IClassFixture<MulticlassEndToEndTe
             Assert.Equal(expectedLabels[i].ToString(), ScoringProbeRunner.Field(result.Rows[i], "label"));
         }
         Assert.True(maxDiff <= 1e-5, $"child-process max abs diff {maxDiff}");
-
-        Assert.Contains("Microsoft.ML.OnnxTransformer", result.Assemblies);
-        Assert.DoesNotContain(result.Assemblies, a => a.StartsWith("TorchSharp", StringComparison.Ordinal) || a.StartsWith("MLNetDeep", StringComparison.Ordinal));
-        Assert.Contains(result.NativeLibraries, n => n.Contains("onnxruntime"));
-        Assert.DoesNotContain(result.NativeLibraries, n => n.Contains("libtorch") || n.Contains("LibTorchSharp") || n.Contains("libc10"));
+        ProbeAssertions.LoadedOnlyMlNetAndOnnxRuntime(result);
     }
 
     [Fact]

@@ -1,0 +1,42 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace MLNetDeep.Trainers.Data;
+
+/// <summary>Binary labels: a Boolean column whose true rows become target 1 and false rows target 0.</summary>
+internal sealed class BooleanLabelReader : LabelColumnReader
+{
+    public override void CheckType(DataViewSchema.Column column)
+    {
+        if (column.Type is not BooleanDataViewType)
+        {
+            throw new ArgumentException(
+                $"Label column '{column.Name}' has type {column.Type}, but binary classification needs a Boolean column (true = the positive class). " +
+                $"Convert a 0/1 numeric label with mlContext.Transforms.Conversion.ConvertType(\"{column.Name}\", outputKind: DataKind.Boolean), " +
+                "or declare the property as bool.");
+        }
+    }
+
+    public override Func<long, float> Bind(DataViewRow row, DataViewSchema.Column column)
+    {
+        var getter = row.GetGetter<bool>(column);
+        bool value = false;
+        return _ =>
+        {
+            getter(ref value);
+            return value ? 1f : 0f;
+        };
+    }
+
+    /// <summary>Throws unless <paramref name="targets"/> hold both classes: a network cannot learn to tell apart what it never saw apart.</summary>
+    public static void RequireBothClasses(float[] targets, string labelColumnName)
+    {
+        int positives = targets.Count(t => t != 0);
+        if (positives == 0 || positives == targets.Length)
+        {
+            throw new ArgumentException(
+                $"Label column '{labelColumnName}' is {(positives == 0 ? "false" : "true")} in all {targets.Length} training rows; " +
+                "binary classification needs rows of both classes (true and false).");
+        }
+    }
+}
