@@ -59,10 +59,13 @@ public static class ImageTensorLoader
 
         using var resized = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
         using (var canvas = new SKCanvas(resized))
-        using (var paint = new SKPaint { FilterQuality = SKFilterQuality.High, IsAntialias = true })
+        using (var image = SKImage.FromBitmap(decoded))
+        using (var paint = new SKPaint { IsAntialias = true })
         {
             canvas.Clear(SKColors.Black);
-            canvas.DrawBitmap(decoded, SourceRegion(decoded.Width, decoded.Height, width, height, mode), new SKRect(0, 0, width, height), paint);
+            // Mitchell cubic resampling is what SkiaSharp 2's FilterQuality.High stood for.
+            canvas.DrawImage(image, SourceRegion(decoded.Width, decoded.Height, width, height, mode), new SKRect(0, 0, width, height),
+                new SKSamplingOptions(SKCubicResampler.Mitchell), paint);
         }
 
         var pixels = resized.GetPixelSpan();
