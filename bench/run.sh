@@ -18,7 +18,7 @@ for a in "$@"; do
     *) steps+=("$a") ;;
   esac
 done
-[ ${#steps[@]} -eq 0 ] && steps=(throughput ablation ceiling accuracy inference memory search scale)
+[ ${#steps[@]} -eq 0 ] && steps=(waitpolicy throughput ablation ceiling accuracy fitparts inference memory search scale)
 
 threads="${THREADS:-2}"
 # libgomp's default spin-waiting turns every parallel region into a scheduler wait when other processes share the
@@ -58,18 +58,34 @@ if [ $quick -eq 1 ]; then
   q_inf=(--rounds 1 --rows-per-round 300 --transform-rows 2000)
   q_mem=(--epochs 3 --batch 256)
   q_search=(--epochs 2 --configs "300-100 bn adam b128")
-  q_scale=(--rows 20000)
+  q_scale=(--rows 20000); wp_rounds=1
 else
-  q_tp=(); q_ab=(); q_ce=(); q_acc=(); q_inf=(); q_mem=(); q_search=(); q_scale=()
+  q_tp=(); q_ab=(); q_ce=(); q_acc=(); q_inf=(); q_mem=(); q_search=(); q_scale=(); wp_rounds=3
 fi
 
 for step in "${steps[@]}"; do
   echo "== $step"
   case "$step" in
+    waitpolicy)
+      # The bare loop (5,000 rows, batch 32, 2 threads) under libgomp's default wait policy and under PASSIVE,
+      # alternated; epoch 2 of each run is recorded.
+      echo "round,omp_wait_policy,threads,epoch2_seconds" > "$out/waitpolicy.csv"
+      for r in $(seq 1 "$wp_rounds"); do
+        for policy in default PASSIVE; do
+          for t in "$threads" 1; do
+            if [ "$policy" = default ]; then env=(env -u OMP_WAIT_POLICY); else env=(env OMP_WAIT_POLICY=PASSIVE); fi
+            s=$("${env[@]}" timeout 300 "${bench[@]}" throughput --contenders bare --rows 5000 --batches 32 --rounds 1 --epochs 2 \
+                  --threads "$t" --out "$out/tmp" "${data[@]}" | sed -n 's/.*epoch 2: \([0-9.]*\) s/\1/p' || true)
+            echo "$r,$policy,$t,${s:-timeout}" | tee -a "$out/waitpolicy.csv"
+          done
+        done
+      done
+      rm -rf "$out/tmp" ;;
     throughput) "${bench[@]}" throughput --threads "$threads" --out "$out" "${data[@]}" "${q_tp[@]}" ;;
     ablation)   "${bench[@]}" ablation --threads "$threads" --out "$out" "${data[@]}" "${q_ab[@]}" ;;
     ceiling)    "${bench[@]}" ceiling --threads "$threads" --out "$out" "${q_ce[@]}" ;;
     accuracy)   "${bench[@]}" accuracy --threads "$threads" --out "$out" "${data[@]}" "${q_acc[@]}" ;;
+    fitparts)   "${bench[@]}" fitparts --out "$out" "${data[@]}" ;;
     inference)  "${bench[@]}" inference --out "$out" "${data[@]}" "${q_inf[@]}" ;;
     memory)     "${bench[@]}" memory --threads "$threads" --out "$out" "${data[@]}" "${q_mem[@]}" ;;
     search)     "${bench[@]}" search --threads "$threads" --out "$out" "${data[@]}" "${q_search[@]}" ;;

@@ -4,7 +4,7 @@ namespace MLNetDeep.Bench;
 
 /// <summary>
 /// Where the trainer's per-step overhead goes: the bare loop with the trainer's per-step extras added one at a time
-/// (loss.item(), accuracy, GC.Collect(0) every 50 steps), alternated within each round, plus a Stopwatch profile of
+/// (loss.item(), accuracy, GC.Collect(0) every 50 steps), and with Module.zero_grad in place of Optimizer.zero_grad, alternated within each round, plus a Stopwatch profile of
 /// each phase of a step with all extras on. This is the "bench copy" of TrainingLoop's inner loop.
 /// </summary>
 internal static class Ablation
@@ -27,9 +27,11 @@ internal static class Ablation
             new BareLoopExtras(LossItem: true),
             new BareLoopExtras(LossItem: true, Accuracy: true),
             BareLoopExtras.LikeTrainer,
+            BareLoopExtras.LikeTrainer with { ModuleZeroGrad = true },
         };
         var samples = new List<(int Batch, string Variant, double Seconds)>();
-        var phases = new Dictionary<(int Batch, string Phase), List<double>>();
+        var phases = new Dictionary<(int Batch, string Variant, string Phase), List<double>>();
+        var profiled = new[] { BareLoopExtras.LikeTrainer with { Phases = true }, BareLoopExtras.LikeTrainer with { Phases = true, ModuleZeroGrad = true } };
         using var csv = new CsvWriter(Path.Combine(dir, "ablation.csv"), "round", "batch", "variant", "seconds");
         using var loop = new BareLoop(pixels, labels, Throughput.Hidden, seed: 1);
         foreach (int batch in batches)
@@ -47,12 +49,16 @@ internal static class Ablation
                     csv.Row(round, batch, v.Name, s);
                     Console.WriteLine($"  round {round} batch {batch} {v.Name,-18} {s:F3} s");
                 }
-                loop.Epoch(batch, BareLoopExtras.LikeTrainer with { Phases = true });
-                foreach (var (phase, seconds) in loop.PhaseSeconds)
+                foreach (var v in round % 2 == 0 ? profiled.Reverse() : profiled)
                 {
-                    if (!phases.TryGetValue((batch, phase), out var list))
-                        phases[(batch, phase)] = list = new List<double>();
-                    list.Add(seconds);
+                    loop.Epoch(batch, v);
+                    foreach (var (phase, seconds) in loop.PhaseSeconds)
+                    {
+                        if (!phases.TryGetValue((batch, v.Name, phase), out var list))
+                            phases[(batch, v.Name, phase)] = list = new List<double>();
+                        list.Add(seconds);
+                        csv.Row(round, batch, $"{v.Name} phase {phase}", seconds);
+                    }
                 }
             }
         }
@@ -74,13 +80,16 @@ internal static class Ablation
         md.AppendLine();
         md.AppendLine("Per-phase share of a step with all extras on (Stopwatch around each phase; CPU ops are synchronous):");
         md.AppendLine();
-        md.AppendLine("| batch | " + string.Join(" | ", phases.Keys.Select(k => k.Phase).Distinct()) + " |");
-        md.AppendLine("|---:|" + string.Concat(phases.Keys.Select(k => k.Phase).Distinct().Select(_ => "---:|")));
+        md.AppendLine("| batch | variant | " + string.Join(" | ", phases.Keys.Select(k => k.Phase).Distinct()) + " | sum |");
+        md.AppendLine("|---:|---|" + string.Concat(phases.Keys.Select(k => k.Phase).Distinct().Select(_ => "---:|")) + "---:|");
         foreach (int batch in batches)
         {
-            var meds = phases.Where(p => p.Key.Batch == batch).ToDictionary(p => p.Key.Phase, p => Stats.Median(p.Value));
-            double total = meds.Values.Sum();
-            md.AppendLine($"| {batch} | " + string.Join(" | ", meds.Select(p => $"{p.Value:F2} s ({p.Value / total:P0})")) + " |");
+            foreach (var v in profiled)
+            {
+                var meds = phases.Where(p => p.Key.Batch == batch && p.Key.Variant == v.Name).ToDictionary(p => p.Key.Phase, p => Stats.Median(p.Value));
+                double total = meds.Values.Sum();
+                md.AppendLine($"| {batch} | {v.Name} | " + string.Join(" | ", meds.Select(p => $"{p.Value:F2} s ({p.Value / total:P0})")) + $" | {total:F2} s |");
+            }
         }
         Results.Markdown(args, "ablation.md", md.ToString());
         return 0;

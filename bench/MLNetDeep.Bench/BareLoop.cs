@@ -5,14 +5,14 @@ using static TorchSharp.torch;
 namespace MLNetDeep.Bench;
 
 /// <summary>What the bare loop does besides forward, backward and step; each switch mirrors one thing the trainer does per step.</summary>
-internal sealed record BareLoopExtras(bool LossItem = false, bool Accuracy = false, int CollectEvery = 0, bool Phases = false)
+internal sealed record BareLoopExtras(bool LossItem = false, bool Accuracy = false, int CollectEvery = 0, bool Phases = false, bool ModuleZeroGrad = false)
 {
     public static BareLoopExtras None { get; } = new();
 
     /// <summary>Everything the product's TrainingLoop does per step (as of this branch).</summary>
     public static BareLoopExtras LikeTrainer { get; } = new(LossItem: true, Accuracy: true, CollectEvery: 50);
 
-    public string Name => this == None ? "bare" : $"bare{(LossItem ? "+item" : "")}{(Accuracy ? "+acc" : "")}{(CollectEvery > 0 ? "+gc" : "")}";
+    public string Name => this == None ? "bare" : $"bare{(LossItem ? "+item" : "")}{(Accuracy ? "+acc" : "")}{(CollectEvery > 0 ? "+gc" : "")}{(ModuleZeroGrad ? "+module.zero_grad" : "")}";
 }
 
 /// <summary>
@@ -90,7 +90,12 @@ internal sealed class BareLoop : IDisposable
             var xb = _x.index_select(0, index);
             var yb = _y.index_select(0, index);
             Mark("gather");
-            _optimizer.zero_grad();
+            // Optimizer.zero_grad zeroes each gradient from C#, one native call and wrapper per parameter;
+            // Module.zero_grad drops them all (set_to_none) in one native call.
+            if (extras.ModuleZeroGrad)
+                _network.zero_grad();
+            else
+                _optimizer.zero_grad();
             Mark("zero_grad");
             var output = _network.forward(xb);
             Mark("forward");

@@ -2,7 +2,7 @@
 //
 //   dotnet run -c Release --project bench/MLNetDeep.Bench -- <command> [--option value ...]
 //
-// Commands: throughput, ablation, ceiling, accuracy, search, inference, memory, scale. Each writes
+// Commands: throughput, ablation, fitparts, ceiling, accuracy, search, inference, memory, scale. Each writes
 // bench/results/<command>.csv and .md (or --out DIR).
 using System.Globalization;
 using MLNetDeep.Bench;
@@ -28,6 +28,7 @@ return args[0] switch
     "inference" => Inference.Run(options),
     "memory" => Memory.Run(options),
     "scale" => Scale.Run(options),
+    "fitparts" => FitParts.Run(options),
     _ => Unknown(args[0]),
 };
 

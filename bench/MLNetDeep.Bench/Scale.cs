@@ -88,15 +88,15 @@ internal static class Scale
     {
         var random = new Random(1);
         var prototypes = Enumerable.Range(0, 10).Select(_ => Enumerable.Range(0, 784).Select(_ => random.NextSingle()).ToArray()).ToArray();
-        var row = new SyntheticRow { Features = new float[784] };
         for (int i = 0; i < rows; i++)
         {
             uint label = (uint)random.Next(10);
             var p = prototypes[label];
+            var features = new float[784];
             for (int j = 0; j < 784; j++)
-                row.Features[j] = 0.5f * p[j] + 0.5f * random.NextSingle();
-            row.Label = label + 1; // key values are 1-based; 0 means missing
-            yield return row;
+                features[j] = 0.5f * p[j] + 0.5f * random.NextSingle();
+            // A fresh object per row: ML.NET's enumerable view may read a row after the next one was produced.
+            yield return new SyntheticRow { Features = features, Label = label }; // LoadFromEnumerable maps 0-based values to keys 1..10
         }
     }
 }
