@@ -42,7 +42,7 @@ mkdir -p "$out"
 {
   echo "# Machine"
   echo
-  echo "- CPU: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores ($(lscpu | sed -n 's/^Thread(s) per core: *//p') thread(s) per core)"
+  echo "- CPU: $(lscpu | sed -n 's/^Model name: *//p') (family $(lscpu | sed -n 's/^CPU family: *//p'), model $(lscpu | sed -n 's/^Model: *//p'); AVX-512: $(grep -q avx512f /proc/cpuinfo && echo yes || echo no)), $(nproc) cores ($(lscpu | sed -n 's/^Thread(s) per core: *//p') thread(s) per core), $(grep -q hypervisor /proc/cpuinfo && echo "virtual machine" || echo "bare metal")"
   echo "- RAM: $(free -g | awk '/^Mem:/ {print $2}') GiB; OS: $(. /etc/os-release; echo "$PRETTY_NAME"), kernel $(uname -r)"
   echo "- .NET SDK $(dotnet --version); PyTorch $("$python" -c 'import torch; print(torch.__version__)'); OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-unset}; threads $threads"
   echo "- load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"

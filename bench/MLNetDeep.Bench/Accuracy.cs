@@ -106,6 +106,9 @@ internal static class Accuracy
         ["512-256 bn drop0.3 nadam l2=1e-5 b128"] = () => new() { HiddenLayers = new[] { 512, 256 }, BatchNormalization = BatchNormalizationPlacement.BeforeActivation, DropoutRate = 0.3, Optimizer = OptimizerKind.Nadam, L2 = 1e-5, BatchSize = 128 },
         ["1024-512 bn drop0.3 adam b128"] = () => new() { HiddenLayers = new[] { 1024, 512 }, BatchNormalization = BatchNormalizationPlacement.BeforeActivation, DropoutRate = 0.3, BatchSize = 128 },
         ["512-256 inputbn bn drop0.3 adam b256 lr2e-3"] = () => new() { HiddenLayers = new[] { 512, 256 }, InputBatchNormalization = true, BatchNormalization = BatchNormalizationPlacement.BeforeActivation, DropoutRate = 0.3, BatchSize = 256, LearningRate = 2e-3 },
+        ["512-256 bn drop0.2 adamw wd=0.05 b128"] = () => new() { HiddenLayers = new[] { 512, 256 }, BatchNormalization = BatchNormalizationPlacement.BeforeActivation, DropoutRate = 0.2, Optimizer = OptimizerKind.AdamW, WeightDecay = 0.05, BatchSize = 128 },
+        ["1024-512 bn drop0.4 adam b128 lr5e-4"] = () => new() { HiddenLayers = new[] { 1024, 512 }, BatchNormalization = BatchNormalizationPlacement.BeforeActivation, DropoutRate = 0.4, BatchSize = 128, LearningRate = 5e-4 },
+        ["800-400 bn drop0.3 adam b128 lr5e-4"] = () => new() { HiddenLayers = new[] { 800, 400 }, BatchNormalization = BatchNormalizationPlacement.BeforeActivation, DropoutRate = 0.3, BatchSize = 128, LearningRate = 5e-4 },
     };
 
     public static int Search(Args args)

@@ -85,6 +85,11 @@ internal static class Throughput
                                     Record(round, batch, "bare", e, loop.Epoch(batch, BareLoopExtras.None));
                             }
                             break;
+                        case "matmul":
+                            TorchSharp.torch.set_num_threads(threads);
+                            for (int e = 1; e <= epochs; e++)
+                                Record(round, batch, "matmul-only", e, MatmulOnlyEpoch(rows, batch));
+                            break;
                         case "pytorch":
                             foreach (var (e, s) in RunPyTorch(python, args, batch, epochs, threads, rows))
                                 Record(round, batch, "pytorch", e, s);
@@ -98,6 +103,39 @@ internal static class Throughput
 
         Results.Markdown(args, "throughput.md", Summarize(samples, batches, rows, rounds, epochs, threads));
         return 0;
+    }
+
+    /// <summary>
+    /// The ceiling epoch: only the eight matmuls of each training step (Ceiling.StepShapes, with autograd's
+    /// transposes), once per step of the epoch, on preallocated operands. Run in the same rounds as the
+    /// contenders, so the trainer's share of it is measured under the same load.
+    /// </summary>
+    public static double MatmulOnlyEpoch(int rows, int batch)
+    {
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        var operands = new List<(TorchSharp.torch.Tensor A, TorchSharp.torch.Tensor B, long M)>();
+        foreach (var last in new[] { false, true })
+        {
+            long b = last ? rows % batch : batch;
+            if (b < 2)
+                continue;
+            foreach (var s in Ceiling.StepShapes(b))
+            {
+                var a = s.TA ? TorchSharp.torch.randn(s.K, s.M).t() : TorchSharp.torch.randn(s.M, s.K);
+                var m = s.TB ? TorchSharp.torch.randn(s.N, s.K).t() : TorchSharp.torch.randn(s.K, s.N);
+                operands.Add((a, m, b));
+            }
+        }
+        long fullSteps = rows / batch;
+        var clock = Stopwatch.StartNew();
+        for (long step = 0; step < fullSteps; step++)
+        {
+            foreach (var (a, m, b) in operands.Take(8))
+                a.matmul(m).Dispose();
+        }
+        foreach (var (a, m, b) in operands.Skip(8))
+            a.matmul(m).Dispose();
+        return clock.Elapsed.TotalSeconds;
     }
 
     public static (List<double> PerEpoch, double FitSeconds) RunTrainer(IDataView train, int batch, int epochs, int threads, double dropout = 0)
@@ -156,6 +194,7 @@ internal static class Throughput
         md.AppendLine("| batch | trainer epoch s | bare TorchSharp s | PyTorch 1.13 s | trainer / PyTorch | trainer / bare | bare / PyTorch | trainer Fit outside epochs s | trainer GFLOP/s | bare GFLOP/s | PyTorch GFLOP/s |");
         md.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         double flop = EpochFlop(rows);
+        var ceilingLines = new List<string>();
         foreach (int batch in batches)
         {
             double Med(string c) => Stats.Median(samples.Where(s => s.Batch == batch && s.Contender == c && s.Epoch >= 2).Select(s => s.Seconds));
@@ -165,11 +204,20 @@ internal static class Throughput
                 Stats.Median(samples.Where(s => s.Round == r && s.Batch == batch && s.Contender == b && s.Epoch >= 2).Select(s => s.Seconds)))
                 .Where(double.IsFinite));
             double outside = Stats.Median(samples.Where(s => s.Batch == batch && s.Contender == "trainer-outside-epochs").Select(s => s.Seconds));
-            double t = Med("trainer"), b = Med("bare"), p = Med("pytorch");
+            double t = Med("trainer"), b = Med("bare"), p = Med("pytorch"), mm = Med("matmul-only");
+            if (double.IsFinite(mm))
+                ceilingLines.Add($"| {batch} | {Stats.F(mm)} | {Stats.F(flop / mm / 1e9, "F1")} | {Stats.F(PairedRatio("matmul-only", "trainer"), "P0")} |");
             md.AppendLine($"| {batch} | {Stats.F(t)} | {Stats.F(b)} | {Stats.F(p)} | {Stats.F(PairedRatio("trainer", "pytorch"), "F2")} | {Stats.F(PairedRatio("trainer", "bare"), "F2")} | {Stats.F(PairedRatio("bare", "pytorch"), "F2")} | {Stats.F(outside, "F2")} | {Stats.F(flop / t / 1e9, "F1")} | {Stats.F(flop / b / 1e9, "F1")} | {Stats.F(flop / p / 1e9, "F1")} |");
         }
         md.AppendLine();
         md.AppendLine($"Matmul work per epoch: {flop / 1e9:F2} GFLOP (2·N·563,400). Ratios are medians of per-round ratios (same round, same load).");
+        if (ceilingLines.Count > 0)
+        {
+            md.AppendLine();
+            md.AppendLine("| batch | matmul-only epoch s | matmul-only GFLOP/s | trainer's share of the ceiling (matmul-only / trainer epoch) |");
+            md.AppendLine("|---:|---:|---:|---:|");
+            ceilingLines.ForEach(l => md.AppendLine(l));
+        }
         return md.ToString();
     }
 }
