@@ -41,7 +41,7 @@ internal static class Throughput
         int threads = args.Int("--threads", 2);
         int rows = args.Int("--rows", 55_000);
         int[] batches = args.Ints("--batches", "32,256");
-        string[] contenders = args.List("--contenders", "trainer,bare,pytorch");
+        string[] contenders = args.List("--contenders", "trainer,bare,pytorch,matmul");
         string python = args.Get("--python", "/usr/bin/python3");
         string dir = Results.Directory(args);
 
