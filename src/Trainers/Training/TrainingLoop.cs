@@ -79,7 +79,9 @@ internal sealed class TrainingLoop
                     var rows = order.narrow(0, start, count);
                     var xb = x.index_select(0, rows);
                     var yb = y.index_select(0, rows);
-                    optimizer.zero_grad();
+                    // Module.zero_grad drops every gradient (set_to_none) in one native call; Optimizer.zero_grad
+                    // zeroes them one by one from C#, which was 5 % of a batch-32 step (bench ablation).
+                    network.zero_grad();
                     var output = network.forward(xb);
                     var loss = _objective.Loss(output, yb);
                     if (penalty.IsActive)

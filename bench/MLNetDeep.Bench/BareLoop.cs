@@ -1,0 +1,138 @@
+using System.Diagnostics;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MLNetDeep.Bench;
+
+/// <summary>What the bare loop does besides forward, backward and step; each switch mirrors one thing the trainer does per step.</summary>
+internal sealed record BareLoopExtras(bool LossItem = false, bool Accuracy = false, int CollectEvery = 0, bool Phases = false, bool ModuleZeroGrad = false)
+{
+    public static BareLoopExtras None { get; } = new();
+
+    /// <summary>Everything the product's TrainingLoop does per step (as of this branch).</summary>
+    public static BareLoopExtras LikeTrainer { get; } = new(LossItem: true, Accuracy: true, CollectEvery: 50);
+
+    public string Name => this == None ? "bare" : $"bare{(LossItem ? "+item" : "")}{(Accuracy ? "+acc" : "")}{(CollectEvery > 0 ? "+gc" : "")}{(ModuleZeroGrad ? "+module.zero_grad" : "")}";
+}
+
+/// <summary>
+/// The minimal TorchSharp training loop the trainer is measured against: the same network (784-300-100-10, dense
+/// layers without bias before BN, BN, ReLU), the same Adam, the same shuffling by randperm and index_select, with the
+/// data already in tensors. Nothing else: no IDataView, no per-step synchronisation, no metrics.
+/// </summary>
+internal sealed class BareLoop : IDisposable
+{
+    private readonly Tensor _x;
+    private readonly Tensor _y;
+    private readonly nn.Module<Tensor, Tensor> _network;
+    private readonly optim.Optimizer _optimizer;
+    private readonly Generator _generator;
+
+    public BareLoop(float[] pixels, long[] labels, int[] hidden, int seed)
+    {
+        long rows = labels.Length;
+        long width = pixels.LongLength / rows;
+        _x = tensor(pixels, new[] { rows, width });
+        _y = tensor(labels);
+        manual_seed(seed);
+        _generator = new Generator((ulong)seed);
+        _network = Mlp(width, hidden, 10);
+        _optimizer = optim.Adam(_network.parameters(), 1e-3, 0.9, 0.999, 1e-7);
+    }
+
+    /// <summary>The benchmark network: Linear(no bias) → BN → ReLU per hidden layer, then Linear.</summary>
+    public static nn.Module<Tensor, Tensor> Mlp(long inputs, int[] hidden, long outputs)
+    {
+        var layers = new List<(string, nn.Module<Tensor, Tensor>)>();
+        long width = inputs;
+        for (int i = 0; i < hidden.Length; i++)
+        {
+            layers.Add(($"linear{i + 1}", nn.Linear(width, hidden[i], hasBias: false)));
+            layers.Add(($"bn{i + 1}", nn.BatchNorm1d(hidden[i])));
+            layers.Add(($"relu{i + 1}", nn.ReLU()));
+            width = hidden[i];
+        }
+        layers.Add(("output", nn.Linear(width, outputs)));
+        return nn.Sequential(layers);
+    }
+
+    /// <summary>Per-phase wall time of the last epoch run with <see cref="BareLoopExtras.Phases"/>, in seconds.</summary>
+    public Dictionary<string, double> PhaseSeconds { get; } = new();
+
+    /// <summary>Runs one epoch and returns its wall-clock seconds.</summary>
+    public double Epoch(int batchSize, BareLoopExtras extras)
+    {
+        PhaseSeconds.Clear();
+        var phase = new Stopwatch();
+        void Mark(string name)
+        {
+            if (!extras.Phases)
+                return;
+            PhaseSeconds[name] = PhaseSeconds.GetValueOrDefault(name) + phase.Elapsed.TotalSeconds;
+            phase.Restart();
+        }
+
+        var clock = Stopwatch.StartNew();
+        _network.train();
+        long rows = _x.shape[0];
+        long correct = 0;
+        double lossSum = 0;
+        using var order = randperm(rows, generator: _generator);
+        long step = 0;
+        for (long start = 0; start < rows; start += batchSize)
+        {
+            long count = Math.Min(batchSize, rows - start);
+            if (count == 1)
+                break; // BN cannot train on one row; the trainer skips such a batch too.
+            phase.Restart();
+            using var scope = NewDisposeScope();
+            var index = order.narrow(0, start, count);
+            var xb = _x.index_select(0, index);
+            var yb = _y.index_select(0, index);
+            Mark("gather");
+            // Optimizer.zero_grad zeroes each gradient from C#, one native call and wrapper per parameter;
+            // Module.zero_grad drops them all (set_to_none) in one native call.
+            if (extras.ModuleZeroGrad)
+                _network.zero_grad();
+            else
+                _optimizer.zero_grad();
+            Mark("zero_grad");
+            var output = _network.forward(xb);
+            Mark("forward");
+            var loss = nn.functional.cross_entropy(output, yb);
+            Mark("loss");
+            loss.backward();
+            Mark("backward");
+            _optimizer.step();
+            Mark("optimizer");
+            if (extras.LossItem)
+                lossSum += loss.item<float>() * (double)count;
+            Mark("loss.item");
+            if (extras.Accuracy)
+            {
+                using var predicted = output.detach().argmax(1);
+                using var hits = predicted.eq(yb);
+                using var sum = hits.sum();
+                correct += sum.item<long>();
+            }
+            Mark("accuracy");
+            step++;
+            if (extras.CollectEvery > 0 && step % extras.CollectEvery == 0)
+                GC.Collect(0);
+            Mark("gc");
+            scope.Dispose();
+            Mark("dispose");
+        }
+        GC.KeepAlive(correct + lossSum);
+        return clock.Elapsed.TotalSeconds;
+    }
+
+    public void Dispose()
+    {
+        _optimizer.Dispose();
+        _network.Dispose();
+        _generator.Dispose();
+        _x.Dispose();
+        _y.Dispose();
+    }
+}

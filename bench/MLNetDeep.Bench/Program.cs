@@ -1,0 +1,39 @@
+// MLNetDeep benchmarks (issue 6). Run from the repository root; bench/run.sh runs every subcommand in order.
+//
+//   dotnet run -c Release --project bench/MLNetDeep.Bench -- <command> [--option value ...]
+//
+// Commands: throughput, ablation, fitparts, ceiling, accuracy, search, inference, memory, scale. Each writes
+// bench/results/<command>.csv and .md (or --out DIR).
+using System.Globalization;
+using MLNetDeep.Bench;
+
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+
+if (args.Length == 0)
+{
+    Console.Error.WriteLine("usage: MLNetDeep.Bench <throughput|ablation|ceiling|accuracy|search|inference|memory|scale> [--option value ...]");
+    return 2;
+}
+
+var options = new Args(args.Skip(1));
+Console.WriteLine($"# {string.Join(' ', args)}");
+return args[0] switch
+{
+    "throughput" => Throughput.Run(options),
+    "ablation" => Ablation.Run(options),
+    "ceiling" => Ceiling.Run(options),
+    "accuracy" => Accuracy.Run(options),
+    "search" => Accuracy.Search(options),
+    "inference" => Inference.Run(options),
+    "memory" => Memory.Run(options),
+    "scale" => Scale.Run(options),
+    "fitparts" => FitParts.Run(options),
+    _ => Unknown(args[0]),
+};
+
+static int Unknown(string command)
+{
+    Console.Error.WriteLine($"Unknown command '{command}'.");
+    return 2;
+}

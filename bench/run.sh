@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Runs every MLNetDeep benchmark in order and writes bench/results/*.csv|md (see BENCHMARKS.md).
+#
+#   bench/run.sh            full run (about 1.5 h on 2 cores; longer on a loaded machine)
+#   bench/run.sh --quick    a few minutes: fewer rows, rounds and epochs; checks that everything runs
+#   bench/run.sh throughput ceiling ...   only the named steps (with or without --quick)
+#
+# Environment: DATA (Fashion-MNIST folder; default: the loader's search, e.g. shared/datasets/fashion-mnist),
+# THREADS (default 2), OMP_WAIT_POLICY (default PASSIVE, see BENCHMARKS.md "Threads on a shared machine").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+quick=0
+steps=()
+for a in "$@"; do
+  case "$a" in
+    --quick) quick=1 ;;
+    *) steps+=("$a") ;;
+  esac
+done
+[ ${#steps[@]} -eq 0 ] && steps=(waitpolicy throughput ablation ceiling accuracy fitparts inference memory search scale)
+
+threads="${THREADS:-2}"
+# libgomp's default spin-waiting turns every parallel region into a scheduler wait when other processes share the
+# cores; PASSIVE applies to libtorch (TorchSharp) and to PyTorch alike. Set OMP_WAIT_POLICY= to measure the default.
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY-PASSIVE}"
+python=/usr/bin/python3
+
+if ! "$python" -c 'import torch' 2>/dev/null; then
+  echo "Installing Debian's python3-torch (PyTorch 1.13) and OpenBLAS (OpenMP) for the PyTorch baseline…"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch libopenblas0-openmp >/dev/null
+fi
+
+dotnet build bench/MLNetDeep.Bench -c Release -v q -nologo
+bench=(dotnet bench/MLNetDeep.Bench/bin/Release/net10.0/linux-x64/MLNetDeep.Bench.dll)
+data=()
+[ -n "${DATA:-}" ] && data=(--data "$DATA")
+out=bench/results
+mkdir -p "$out"
+
+{
+  echo "# Machine"
+  echo
+  echo "- CPU: $(lscpu | sed -n 's/^Model name: *//p') (family $(lscpu | sed -n 's/^CPU family: *//p'), model $(lscpu | sed -n 's/^Model: *//p'); AVX-512: $(grep -q avx512f /proc/cpuinfo && echo yes || echo no)), $(nproc) cores ($(lscpu | sed -n 's/^Thread(s) per core: *//p') thread(s) per core), $(grep -q hypervisor /proc/cpuinfo && echo "virtual machine" || echo "bare metal")"
+  echo "- RAM: $(free -g | awk '/^Mem:/ {print $2}') GiB; OS: $(. /etc/os-release; echo "$PRETTY_NAME"), kernel $(uname -r)"
+  echo "- .NET SDK $(dotnet --version); PyTorch $("$python" -c 'import torch; print(torch.__version__)'); OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-unset}; threads $threads"
+  echo "- load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "- run: bench/run.sh $*, $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD)"
+} > "$out/machine.md"
+cat "$out/machine.md"
+
+if [ $quick -eq 1 ]; then
+  q_tp=(--rows 11000 --rounds 1 --epochs 2)
+  q_ab=(--rows 11000 --rounds 1)
+  q_ce=(--rounds 1 --min-ms 100)
+  q_acc=(--max-train 11000 --dnn-epochs 3)
+  q_inf=(--rounds 1 --rows-per-round 300 --transform-rows 2000)
+  q_mem=(--epochs 3 --batch 256)
+  q_search=(--epochs 2 --configs "300-100 bn adam b128")
+  q_scale=(--rows 20000); wp_rounds=1
+else
+  q_tp=(); q_ab=(); q_ce=(); q_acc=(); q_inf=(); q_mem=(); q_search=(); q_scale=(); wp_rounds=3
+fi
+
+for step in "${steps[@]}"; do
+  echo "== $step"
+  case "$step" in
+    waitpolicy)
+      # The bare loop (5,000 rows, batch 32, 2 threads) under libgomp's default wait policy and under PASSIVE,
+      # alternated; epoch 2 of each run is recorded.
+      echo "round,omp_wait_policy,threads,epoch2_seconds" > "$out/waitpolicy.csv"
+      for r in $(seq 1 "$wp_rounds"); do
+        for policy in default PASSIVE; do
+          for t in "$threads" 1; do
+            if [ "$policy" = default ]; then env=(env -u OMP_WAIT_POLICY); else env=(env OMP_WAIT_POLICY=PASSIVE); fi
+            s=$("${env[@]}" timeout 300 "${bench[@]}" throughput --contenders bare --rows 5000 --batches 32 --rounds 1 --epochs 2 \
+                  --threads "$t" --out "$out/tmp" "${data[@]}" | sed -n 's/.*epoch 2: \([0-9.]*\) s/\1/p' || true)
+            echo "$r,$policy,$t,${s:-timeout}" | tee -a "$out/waitpolicy.csv"
+          done
+        done
+      done
+      rm -rf "$out/tmp" ;;
+    throughput) "${bench[@]}" throughput --threads "$threads" --out "$out" "${data[@]}" "${q_tp[@]}" ;;
+    ablation)   "${bench[@]}" ablation --threads "$threads" --out "$out" "${data[@]}" "${q_ab[@]}" ;;
+    ceiling)    "${bench[@]}" ceiling --threads "$threads" --out "$out" "${q_ce[@]}" ;;
+    accuracy)   "${bench[@]}" accuracy --threads "$threads" --out "$out" "${data[@]}" "${q_acc[@]}" ;;
+    fitparts)   "${bench[@]}" fitparts --out "$out" "${data[@]}" ;;
+    inference)  "${bench[@]}" inference --out "$out" "${data[@]}" "${q_inf[@]}" ;;
+    memory)     "${bench[@]}" memory --threads "$threads" --out "$out" "${data[@]}" "${q_mem[@]}" ;;
+    search)     "${bench[@]}" search --threads "$threads" --out "$out" "${data[@]}" "${q_search[@]}" ;;
+    scale)      "${bench[@]}" scale --threads "$threads" --out "$out" "${q_scale[@]}" ;;
+    *) echo "unknown step '$step'" >&2; exit 2 ;;
+  esac
+done
+echo "Results in $out/"
