@@ -2,7 +2,7 @@
 # Runs every MLNetDeep benchmark in order and writes bench/results/*.csv|md (see BENCHMARKS.md).
 #
 #   bench/run.sh            full run (about 1.5 h on 2 cores; longer on a loaded machine)
-#   bench/run.sh --quick    a few minutes: fewer rows, rounds and epochs; checks that everything runs
+#   bench/run.sh --quick    a few minutes: fewer rows, rounds and epochs; checks that everything runs (bench/results/quick/)
 #   bench/run.sh throughput ceiling ...   only the named steps (with or without --quick)
 #
 # Environment: DATA (Fashion-MNIST folder; default: the loader's search, e.g. shared/datasets/fashion-mnist),
@@ -36,7 +36,9 @@ dotnet build bench/MLNetDeep.Bench -c Release -v q -nologo
 bench=(dotnet bench/MLNetDeep.Bench/bin/Release/net10.0/linux-x64/MLNetDeep.Bench.dll)
 data=()
 [ -n "${DATA:-}" ] && data=(--data "$DATA")
+# A quick run checks that everything works; it writes beside the full results, not over them.
 out=bench/results
+[ $quick -eq 1 ] && out=bench/results/quick
 mkdir -p "$out"
 
 {

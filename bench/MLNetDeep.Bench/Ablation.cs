@@ -30,12 +30,30 @@ internal static class Ablation
             BareLoopExtras.LikeTrainer with { ModuleZeroGrad = true },
         };
         var samples = new List<(int Batch, string Variant, double Seconds)>();
+        double? flatCheck = null;
         var phases = new Dictionary<(int Batch, string Variant, string Phase), List<double>>();
-        var profiled = new[] { BareLoopExtras.LikeTrainer with { Phases = true }, BareLoopExtras.LikeTrainer with { Phases = true, ModuleZeroGrad = true } };
+        var profiled = new[]
+        {
+            BareLoopExtras.LikeTrainer with { Phases = true },
+            BareLoopExtras.LikeTrainer with { Phases = true, ModuleZeroGrad = true },
+            BareLoopExtras.LikeTrainer with { Phases = true, FlatParameters = true },
+        };
         using var csv = new CsvWriter(Path.Combine(dir, "ablation.csv"), "round", "batch", "variant", "seconds");
         using var loop = new BareLoop(pixels, labels, Throughput.Hidden, seed: 1);
+        // The flat-parameter prototype needs its own network and optimizer; it is profiled like the others.
+        using var flatLoop = args.Flag("--no-flat") ? null : new BareLoop(pixels, labels, Throughput.Hidden, seed: 1, flatParameters: true);
         foreach (int batch in batches)
+        {
             loop.Epoch(batch, BareLoopExtras.None); // warm-up, not recorded
+            flatLoop?.Epoch(batch, BareLoopExtras.None);
+        }
+        if (flatLoop is not null)
+        {
+            // Same seed, same data order: flat Adam must reach the same weights as per-tensor Adam.
+            double diff = loop.Parameters.Zip(flatLoop.Parameters).Max(p => (p.First - p.Second).abs().max().item<float>());
+            Console.WriteLine($"  flat-parameter prototype: max |Δweight| after the warm-up epochs = {diff:G3}");
+            flatCheck = diff;
+        }
 
         for (int round = 1; round <= rounds; round++)
         {
@@ -51,8 +69,11 @@ internal static class Ablation
                 }
                 foreach (var v in round % 2 == 0 ? profiled.Reverse() : profiled)
                 {
-                    loop.Epoch(batch, v);
-                    foreach (var (phase, seconds) in loop.PhaseSeconds)
+                    var which = v.FlatParameters ? flatLoop : loop;
+                    if (which is null)
+                        continue;
+                    which.Epoch(batch, v);
+                    foreach (var (phase, seconds) in which.PhaseSeconds)
                     {
                         if (!phases.TryGetValue((batch, v.Name, phase), out var list))
                             phases[(batch, v.Name, phase)] = list = new List<double>();
@@ -78,13 +99,15 @@ internal static class Ablation
             }
         }
         md.AppendLine();
+        if (flatCheck is double d)
+            md.AppendLine($"Flat-parameter Adam prototype: max |Δweight| against per-tensor Adam after {batches.Length} identical warm-up epoch(s): {d:G3}.").AppendLine();
         md.AppendLine("Per-phase share of a step with all extras on (Stopwatch around each phase; CPU ops are synchronous):");
         md.AppendLine();
         md.AppendLine("| batch | variant | " + string.Join(" | ", phases.Keys.Select(k => k.Phase).Distinct()) + " | sum |");
         md.AppendLine("|---:|---|" + string.Concat(phases.Keys.Select(k => k.Phase).Distinct().Select(_ => "---:|")) + "---:|");
         foreach (int batch in batches)
         {
-            foreach (var v in profiled)
+            foreach (var v in profiled.Where(v => phases.Keys.Any(k => k.Variant == v.Name)))
             {
                 var meds = phases.Where(p => p.Key.Batch == batch && p.Key.Variant == v.Name).ToDictionary(p => p.Key.Phase, p => Stats.Median(p.Value));
                 double total = meds.Values.Sum();

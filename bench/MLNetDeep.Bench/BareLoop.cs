@@ -5,14 +5,14 @@ using static TorchSharp.torch;
 namespace MLNetDeep.Bench;
 
 /// <summary>What the bare loop does besides forward, backward and step; each switch mirrors one thing the trainer does per step.</summary>
-internal sealed record BareLoopExtras(bool LossItem = false, bool Accuracy = false, int CollectEvery = 0, bool Phases = false, bool ModuleZeroGrad = false)
+internal sealed record BareLoopExtras(bool LossItem = false, bool Accuracy = false, int CollectEvery = 0, bool Phases = false, bool ModuleZeroGrad = false, bool FlatParameters = false)
 {
     public static BareLoopExtras None { get; } = new();
 
     /// <summary>Everything the product's TrainingLoop does per step (as of this branch).</summary>
     public static BareLoopExtras LikeTrainer { get; } = new(LossItem: true, Accuracy: true, CollectEvery: 50);
 
-    public string Name => this == None ? "bare" : $"bare{(LossItem ? "+item" : "")}{(Accuracy ? "+acc" : "")}{(CollectEvery > 0 ? "+gc" : "")}{(ModuleZeroGrad ? "+module.zero_grad" : "")}";
+    public string Name => this == None ? "bare" : $"bare{(LossItem ? "+item" : "")}{(Accuracy ? "+acc" : "")}{(CollectEvery > 0 ? "+gc" : "")}{(ModuleZeroGrad ? "+module.zero_grad" : "")}{(FlatParameters ? "+flat-adam" : "")}";
 }
 
 /// <summary>
@@ -28,7 +28,13 @@ internal sealed class BareLoop : IDisposable
     private readonly optim.Optimizer _optimizer;
     private readonly Generator _generator;
 
-    public BareLoop(float[] pixels, long[] labels, int[] hidden, int seed)
+    private readonly Tensor? _flatGradient;
+
+    /// <param name="flatParameters">
+    /// Prototype of a proposed product change: every parameter becomes a view into one contiguous buffer, and every
+    /// gradient a view into another, so Adam updates one tensor per step instead of one per parameter.
+    /// </param>
+    public BareLoop(float[] pixels, long[] labels, int[] hidden, int seed, bool flatParameters = false)
     {
         long rows = labels.Length;
         long width = pixels.LongLength / rows;
@@ -37,7 +43,31 @@ internal sealed class BareLoop : IDisposable
         manual_seed(seed);
         _generator = new Generator((ulong)seed);
         _network = Mlp(width, hidden, 10);
-        _optimizer = optim.Adam(_network.parameters(), 1e-3, 0.9, 0.999, 1e-7);
+        if (!flatParameters)
+        {
+            _optimizer = optim.Adam(_network.parameters(), 1e-3, 0.9, 0.999, 1e-7);
+            return;
+        }
+        var parameters = _network.parameters().ToList();
+        long total = parameters.Sum(p => p.numel());
+        var flat = new TorchSharp.Modules.Parameter(zeros(total));
+        _flatGradient = zeros(total);
+        using (no_grad())
+        {
+            long offset = 0;
+            foreach (var p in parameters)
+            {
+                long n = p.numel();
+                var view = flat.narrow(0, offset, n).view(p.shape);
+                view.copy_(p);
+                p.set_(view);
+                // Backward accumulates into an existing gradient in place, so the views stay views.
+                p.grad = _flatGradient.narrow(0, offset, n).view(p.shape);
+                offset += n;
+            }
+        }
+        flat.grad = _flatGradient;
+        _optimizer = optim.Adam(new[] { flat }, 1e-3, 0.9, 0.999, 1e-7);
     }
 
     /// <summary>The benchmark network: Linear(no bias) → BN → ReLU per hidden layer, then Linear.</summary>
@@ -55,6 +85,9 @@ internal sealed class BareLoop : IDisposable
         layers.Add(("output", nn.Linear(width, outputs)));
         return nn.Sequential(layers);
     }
+
+    /// <summary>The network's parameters, in order.</summary>
+    public IReadOnlyList<Tensor> Parameters => _network.parameters().Select(p => (Tensor)p).ToList();
 
     /// <summary>Per-phase wall time of the last epoch run with <see cref="BareLoopExtras.Phases"/>, in seconds.</summary>
     public Dictionary<string, double> PhaseSeconds { get; } = new();
@@ -92,7 +125,9 @@ internal sealed class BareLoop : IDisposable
             Mark("gather");
             // Optimizer.zero_grad zeroes each gradient from C#, one native call and wrapper per parameter;
             // Module.zero_grad drops them all (set_to_none) in one native call.
-            if (extras.ModuleZeroGrad)
+            if (_flatGradient is not null)
+                _flatGradient.zero_(); // set_to_none would break the views
+            else if (extras.ModuleZeroGrad)
                 _network.zero_grad();
             else
                 _optimizer.zero_grad();
@@ -132,6 +167,7 @@ internal sealed class BareLoop : IDisposable
         _optimizer.Dispose();
         _network.Dispose();
         _generator.Dispose();
+        _flatGradient?.Dispose();
         _x.Dispose();
         _y.Dispose();
     }

@@ -107,7 +107,7 @@ internal static class Inference
         public static Scorer Create(string name, string models, DataViewSchema trainSchema) => name switch
         {
             "dnn" or "lightgbm" or "sdca" => new MlNetScorer(Path.Combine(models, name + ".zip"), $"PredictionEngine over {name}.zip"),
-            "dnn-intra1" => new MlNetScorer(BuildIntraOneZip(models, trainSchema), "dnn network in a zip built with OnnxOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1 }"),
+            "dnn-intra1" => new MlNetScorer(BuildIntraOneZip(models, trainSchema), "dnn network in a zip built with OnnxOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1 } (ML.NET does not save them: it reloads with ORT defaults)"),
             "ort-direct" => new OrtScorer(Path.Combine(models, "dnn.onnx"), intraOpThreads: 0),
             "ort-direct-intra1" => new OrtScorer(Path.Combine(models, "dnn.onnx"), intraOpThreads: 1),
             _ => throw new ArgumentException($"Unknown model '{name}'."),
