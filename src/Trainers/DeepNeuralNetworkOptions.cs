@@ -132,6 +132,6 @@ public sealed class DeepNeuralNetworkOptions
     /// <summary>Extra callbacks, for tests that watch the loop batch by batch.</summary>
     internal List<Training.Callbacks.TrainingCallback> AdditionalCallbacks { get; } = new();
 
-    /// <summary>Intra-op CPU threads for libtorch. Results are bit-reproducible only at a fixed thread count. Default: null (libtorch's choice, usually the core count).</summary>
+    /// <summary>Intra-op CPU threads for libtorch during Fit (the process-wide count is restored afterwards). Results are bit-reproducible only at a fixed thread count. Default: null (libtorch's choice, usually the core count).</summary>
     public int? NumberOfThreads { get; set; }
 }

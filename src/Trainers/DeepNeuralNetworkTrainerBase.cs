@@ -50,7 +50,7 @@ public abstract class DeepNeuralNetworkTrainerBase<TTransformer> : IEstimator<TT
 
     /// <summary>Trains the network on <paramref name="input"/> and returns the fitted transformer.</summary>
     /// <param name="input">Training data with the label and feature columns the options name.</param>
-    /// <exception cref="TrainingDivergedException">The loss became NaN or infinite; the exception carries the best completed epoch's model.</exception>
+    /// <exception cref="TrainingDivergedException">The loss, or after an epoch the weights or outputs, became NaN or infinite; the exception carries the best completed epoch's model.</exception>
     public TTransformer Fit(IDataView input) => Fit(input, CancellationToken.None);
 
     /// <summary>Trains the network, stopping early when <paramref name="cancellationToken"/> is cancelled.</summary>
@@ -60,7 +60,7 @@ public abstract class DeepNeuralNetworkTrainerBase<TTransformer> : IEstimator<TT
     /// <see cref="OperationCanceledException"/> is thrown. Checkpoints already written stay complete
     /// (they are written atomically at epoch ends), so a later Fit with the same CheckpointDirectory resumes.
     /// </param>
-    /// <exception cref="TrainingDivergedException">The loss became NaN or infinite; the exception carries the best completed epoch's model.</exception>
+    /// <exception cref="TrainingDivergedException">The loss, or after an epoch the weights or outputs, became NaN or infinite; the exception carries the best completed epoch's model.</exception>
     /// <exception cref="OperationCanceledException">Training was cancelled.</exception>
     public TTransformer Fit(IDataView input, CancellationToken cancellationToken)
     {
