@@ -88,6 +88,14 @@ public sealed class DeepNeuralNetworkOptions
     /// </summary>
     public double ValidationFraction { get; set; }
 
+    /// <summary>
+    /// Whether rows with a NaN or infinite feature, or a missing or non-finite label, are left out of
+    /// training and validation instead of failing the run. The number left out, and the first such row,
+    /// are written to <c>mlContext.Log</c> as a warning. Default: false (such a row is an error that
+    /// names the column, the row and the slot).
+    /// </summary>
+    public bool SkipRowsWithNonFiniteValues { get; set; }
+
     /// <summary>An explicit validation set with the same columns as the training data. Default: null.</summary>
     public IDataView? ValidationSet { get; set; }
 
@@ -124,7 +132,7 @@ public sealed class DeepNeuralNetworkOptions
     /// <summary>Extra callbacks, for tests that watch the loop batch by batch.</summary>
     internal List<Training.Callbacks.TrainingCallback> AdditionalCallbacks { get; } = new();
 
-    /// <summary>Intra-op CPU threads for libtorch. Results are bit-reproducible only at a fixed thread count. Default: null (libtorch's choice, usually the core count).</summary>
+    /// <summary>Intra-op CPU threads for libtorch during Fit (the process-wide count is restored afterwards). Results are bit-reproducible only at a fixed thread count. Default: null (libtorch's choice, usually the core count).</summary>
     public int? NumberOfThreads { get; set; }
 
     /// <summary>

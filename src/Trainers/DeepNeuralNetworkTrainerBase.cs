@@ -50,7 +50,7 @@ public abstract class DeepNeuralNetworkTrainerBase<TTransformer> : IEstimator<TT
 
     /// <summary>Trains the network on <paramref name="input"/> and returns the fitted transformer.</summary>
     /// <param name="input">Training data with the label and feature columns the options name.</param>
-    /// <exception cref="TrainingDivergedException">The loss became NaN or infinite; the exception carries the best completed epoch's model.</exception>
+    /// <exception cref="TrainingDivergedException">The loss, or after an epoch the weights or outputs, became NaN or infinite; the exception carries the best completed epoch's model.</exception>
     public TTransformer Fit(IDataView input) => Fit(input, CancellationToken.None);
 
     /// <summary>Trains the network, stopping early when <paramref name="cancellationToken"/> is cancelled.</summary>
@@ -60,21 +60,47 @@ public abstract class DeepNeuralNetworkTrainerBase<TTransformer> : IEstimator<TT
     /// <see cref="OperationCanceledException"/> is thrown. Checkpoints already written stay complete
     /// (they are written atomically at epoch ends), so a later Fit with the same CheckpointDirectory resumes.
     /// </param>
-    /// <exception cref="TrainingDivergedException">The loss became NaN or infinite; the exception carries the best completed epoch's model.</exception>
+    /// <exception cref="TrainingDivergedException">The loss, or after an epoch the weights or outputs, became NaN or infinite; the exception carries the best completed epoch's model.</exception>
     /// <exception cref="OperationCanceledException">Training was cancelled.</exception>
     public TTransformer Fit(IDataView input, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
+        // Again here: the options object is mutable, and a bad value set after construction must still fail before any work.
+        OptionsValidator.Validate(Options);
         using var host = new TrainingHost(Environment, ComponentName);
         int seed = host.ResolveSeed(Options.Seed);
+        // libtorch's thread count is process-wide: put it back so one Fit does not slow or change every later one.
+        int previousThreads = torch.get_num_threads();
         if (Options.NumberOfThreads is int threads)
             torch.set_num_threads(threads);
+        try
+        {
+            return FitCore(input, host, seed, cancellationToken);
+        }
+        finally
+        {
+            if (torch.get_num_threads() != previousThreads)
+                torch.set_num_threads(previousThreads);
+        }
+    }
 
+    private TTransformer FitCore(IDataView input, TrainingHost host, int seed, CancellationToken cancellationToken)
+    {
         var labelReader = CreateLabelReader();
         var labelColumn = DataViewReader.FindColumn(input.Schema, Options.LabelColumnName, "label", "training");
         labelReader.CheckType(labelColumn);
-        var all = DataViewReader.Read(input, Options.FeatureColumnName, Options.LabelColumnName, labelReader, "training");
-        var (train, validation) = SplitValidation(all, labelReader, seed);
+        var all = Read(input, labelReader, "training", host);
+        if (labelReader.IsCategorical && all.Targets.Distinct().Count() < 2)
+        {
+            throw new ArgumentException(
+                $"Label column '{Options.LabelColumnName}' has the single class {labelReader.DescribeTarget(labelColumn, all.Targets[0])} in all {all.RowCount} training rows; " +
+                "a classifier needs rows of at least 2 classes.");
+        }
+        var (train, validation) = SplitValidation(all, labelReader, seed, host);
+        if (train.RowCount < 2 && OptionsValidator.UsesBatchNormalization(Options))
+            throw new ArgumentException($"Batch normalization needs at least 2 training rows for a variance; the training data has {train.RowCount}.");
+        if (validation is not null && labelReader.IsCategorical)
+            WarnAboutAbsentClasses(train, validation, labelReader, labelColumn, host);
         var objective = CreateObjective(labelColumn, train);
         host.Info($"Training on {train.RowCount} rows of {train.FeatureCount} features" +
             (validation is null ? "" : $", validating on {validation.RowCount} rows") + $"; seed {seed}.");
@@ -100,7 +126,7 @@ public abstract class DeepNeuralNetworkTrainerBase<TTransformer> : IEstimator<TT
                     : null;
                 if (best is null)
                     network.Dispose();
-                throw new TrainingDivergedException(diverged.Epoch, diverged.Step, diverged.Loss, best);
+                throw new TrainingDivergedException(diverged.Epoch, diverged.Step, diverged.Loss, best, diverged.BrokenAfterStep);
             }
             return Build(network, outcome, input.Schema, train.FeatureCount, seed, objective);
         }
@@ -113,12 +139,25 @@ public abstract class DeepNeuralNetworkTrainerBase<TTransformer> : IEstimator<TT
 
     private TTransformer Build(nn.Module<Tensor, Tensor> network, TrainingOutcome outcome, DataViewSchema inputSchema, long featureCount, int seed, ITrainingObjective objective)
     {
+        // The gradients are not needed any more: dropped, they free as much memory as the weights take, and
+        // to() would otherwise hand out a tensor handle for each one. zero_grad's own handles die with the scope.
+        using (NewDisposeScope())
+            network.zero_grad(set_to_none: true);
         network.to(CPU);
         network.eval();
         var description = NetworkDescription.Describe(network, featureCount);
         byte[] onnxModel = Export(network, featureCount, objective);
         var onnx = Transforms.Scoring.OnnxScoringChain.CreateOnnxTransformer(Environment, onnxModel, Options.FeatureColumnName, NetworkOutputColumnName, inputSchema);
-        var head = CreatePredictionHead(onnx.GetOutputSchema(inputSchema), objective);
+        ITransformer head;
+        try
+        {
+            head = CreatePredictionHead(onnx.GetOutputSchema(inputSchema), objective);
+        }
+        catch
+        {
+            Transforms.Scoring.OnnxScoringChain.Release(onnx);
+            throw;
+        }
         var chain = Transforms.Scoring.OnnxScoringChain.Chain(onnx, head);
         return CreateTransformer(chain, onnxModel, network, new TrainedNetworkInfo(outcome.History, description, seed, outcome.GradientNorms, Options.FeatureColumnName), objective);
     }
@@ -137,11 +176,47 @@ public abstract class DeepNeuralNetworkTrainerBase<TTransformer> : IEstimator<TT
         return stream.ToArray();
     }
 
-    private (TrainingMatrix Train, TrainingMatrix? Validation) SplitValidation(TrainingMatrix all, LabelColumnReader labelReader, int seed)
+    private TrainingMatrix Read(IDataView data, LabelColumnReader labelReader, string dataRole, TrainingHost host)
+    {
+        var matrix = DataViewReader.Read(data, Options.FeatureColumnName, Options.LabelColumnName, labelReader, dataRole,
+            Options.SkipRowsWithNonFiniteValues, out var skipped);
+        if (skipped.Count > 0)
+        {
+            host.Warning($"Skipped {skipped.Count} of {skipped.Count + matrix.RowCount} rows of the {dataRole} data (first at row {skipped.FirstRow}) " +
+                $"with a non-finite value in '{Options.FeatureColumnName}' or a missing or non-finite '{Options.LabelColumnName}' (SkipRowsWithNonFiniteValues).");
+        }
+        return matrix;
+    }
+
+    /// <summary>
+    /// A class with no validation rows is never measured, and one with no training rows is never learned;
+    /// both are easy to miss with rare classes and a small split, so they are warned about rather than silent.
+    /// </summary>
+    private void WarnAboutAbsentClasses(TrainingMatrix train, TrainingMatrix validation, LabelColumnReader labelReader, DataViewSchema.Column labelColumn, TrainingHost host)
+    {
+        var inTrain = train.Targets.ToHashSet();
+        var inValidation = validation.Targets.ToHashSet();
+        string Names(IEnumerable<float> targets) => string.Join(", ", targets.Order().Select(t => labelReader.DescribeTarget(labelColumn, t)));
+        string source = Options.ValidationSet is null ? $"The ValidationFraction {Options.ValidationFraction} split" : "The ValidationSet";
+        var notValidated = inTrain.Except(inValidation).ToList();
+        if (notValidated.Count > 0)
+        {
+            host.Warning($"{source} has no rows of class(es) {Names(notValidated)} of label column '{Options.LabelColumnName}' " +
+                $"({validation.RowCount} validation rows), so validation loss and metrics do not measure them. Use more validation rows or a stratified ValidationSet.");
+        }
+        var notTrained = inValidation.Except(inTrain).ToList();
+        if (notTrained.Count > 0)
+        {
+            host.Warning($"The training rows have no rows of class(es) {Names(notTrained)} of label column '{Options.LabelColumnName}', " +
+                "which the validation rows do have: the network cannot learn them.");
+        }
+    }
+
+    private (TrainingMatrix Train, TrainingMatrix? Validation) SplitValidation(TrainingMatrix all, LabelColumnReader labelReader, int seed, TrainingHost host)
     {
         if (Options.ValidationSet is { } validationSet)
         {
-            var validation = DataViewReader.Read(validationSet, Options.FeatureColumnName, Options.LabelColumnName, labelReader, "validation");
+            var validation = Read(validationSet, labelReader, "validation", host);
             if (validation.FeatureCount != all.FeatureCount)
                 throw new ArgumentException($"ValidationSet's '{Options.FeatureColumnName}' vectors have {validation.FeatureCount} values; the training data's have {all.FeatureCount}.");
             return (all, validation);

@@ -84,21 +84,43 @@ public abstract class DeepNeuralNetworkTransformer : ITransformer, IDisposable
     public bool IsRowToRowMapper => ((ITransformer)ScoringChain).IsRowToRowMapper;
 
     /// <inheritdoc />
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => ScoringChain.GetOutputSchema(inputSchema);
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => ScoringChain.GetOutputSchema(CheckFeatures(inputSchema));
 
     /// <inheritdoc />
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => ((ITransformer)ScoringChain).GetRowToRowMapper(inputSchema);
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => ((ITransformer)ScoringChain).GetRowToRowMapper(CheckFeatures(inputSchema));
 
     /// <inheritdoc />
-    public IDataView Transform(IDataView input) => ScoringChain.Transform(input);
+    public IDataView Transform(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        CheckFeatures(input.Schema);
+        return ScoringChain.Transform(input);
+    }
+
+    /// <summary>
+    /// ONNX Runtime accepts any vector whose length is a multiple of the graph's input width and fails only
+    /// while rows are read, with a message that names no column; so the width is checked up front.
+    /// </summary>
+    private DataViewSchema CheckFeatures(DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        int width = Data.DataViewReader.CheckFeatureColumn(inputSchema, FeatureColumnName, "scoring");
+        if (width != Description.InputWidth)
+            throw new ArgumentException($"Features column '{FeatureColumnName}' has vectors of {width} values; the model was trained on {Description.InputWidth}.", nameof(inputSchema));
+        return inputSchema;
+    }
 
     /// <summary>Saving writes the scoring chain alone, which is why a loaded model needs no MLNetDeep assembly.</summary>
     void ICanSaveModel.Save(ModelSaveContext ctx) => ((ICanSaveModel)ScoringChain).Save(ctx);
 
-    /// <summary>Releases the TorchSharp network's native memory.</summary>
+    /// <summary>
+    /// Releases the TorchSharp network's native memory, the ONNX Runtime session and the temporary ONNX file
+    /// that ML.NET reads; the transformer cannot score or be saved afterwards. A zip saved earlier is unaffected.
+    /// </summary>
     public void Dispose()
     {
         Network.Dispose();
+        Transforms.Scoring.OnnxScoringChain.Release(ScoringChain);
         GC.SuppressFinalize(this);
     }
 }

@@ -1,3 +1,5 @@
+using MLNetDeep.Trainers.Schedules;
+
 namespace MLNetDeep.Trainers;
 
 /// <summary>
@@ -17,9 +19,12 @@ internal static class OptionsValidator
             if (o.HiddenLayers[i] < 1)
                 throw Invalid($"{nameof(o.HiddenLayers)}[{i}]", o.HiddenLayers[i], "a width of at least 1");
         }
-        Require(o.LearningRate > 0 && double.IsFinite(o.LearningRate), nameof(o.LearningRate), o.LearningRate, "a finite value > 0");
+        // libtorch applies the rate in float: a larger one fails inside the optimizer with an overflow error.
+        Require(o.LearningRate > 0 && o.LearningRate <= float.MaxValue, nameof(o.LearningRate), o.LearningRate, "a finite value > 0 and at most 3.4E+38 (float range)");
         Require(o.Epochs >= 1, nameof(o.Epochs), o.Epochs, "an integer >= 1");
         Require(o.BatchSize >= 1, nameof(o.BatchSize), o.BatchSize, "an integer >= 1");
+        // One row has no variance: batch normalization would turn its running variance into NaN.
+        Require(o.BatchSize >= 2 || !UsesBatchNormalization(o), nameof(o.BatchSize), o.BatchSize, "an integer >= 2 with batch normalization (a batch needs two rows for a variance)");
         Require(o.ValidationFraction >= 0 && o.ValidationFraction < 1, nameof(o.ValidationFraction), o.ValidationFraction, "a value in [0, 1)");
         Require(o.DropoutRate >= 0 && o.DropoutRate < 1, nameof(o.DropoutRate), o.DropoutRate, "a value in [0, 1)");
         Require(o.L1 >= 0 && double.IsFinite(o.L1), nameof(o.L1), o.L1, "a finite value >= 0");
@@ -43,11 +48,59 @@ internal static class OptionsValidator
         Require(o.PositiveClassWeight > 0 && double.IsFinite(o.PositiveClassWeight), nameof(o.PositiveClassWeight), o.PositiveClassWeight, "a finite value > 0");
         Require(Enum.IsDefined(o.RegressionLoss), nameof(o.RegressionLoss), o.RegressionLoss, "MeanSquaredError, MeanAbsoluteError or Huber");
         Require(o.HuberDelta > 0 && double.IsFinite(o.HuberDelta), nameof(o.HuberDelta), o.HuberDelta, "a finite value > 0");
+        RequireDefined(o.Activation, nameof(o.Activation));
+        RequireDefined(o.WeightInitializer, nameof(o.WeightInitializer));
+        RequireDefined(o.BatchNormalization, nameof(o.BatchNormalization));
+        RequireDefined(o.Optimizer, nameof(o.Optimizer));
+        bool hasValidation = o.ValidationSet is not null || o.ValidationFraction > 0;
         if (o.EarlyStopping is { } early)
         {
             Require(early.Patience >= 1, "EarlyStopping.Patience", early.Patience, "an integer >= 1");
             Require(early.MinDelta >= 0 && double.IsFinite(early.MinDelta), "EarlyStopping.MinDelta", early.MinDelta, "a finite value >= 0");
+            RequireDefined(early.Metric, "EarlyStopping.Metric");
+            // Found here rather than after the data is read, so the run fails before any work.
+            Require(hasValidation || early.Metric == EarlyStoppingMetric.TrainingLoss, "EarlyStopping.Metric", early.Metric,
+                "TrainingLoss when there is no validation data (set ValidationFraction or ValidationSet to monitor a validation metric)");
         }
+        if (o.LearningRateSchedule is ReduceOnPlateauSchedule plateau)
+            ValidatePlateau(plateau, hasValidation);
+        RequireFolder(o.CheckpointDirectory, nameof(o.CheckpointDirectory));
+        RequireFolder(o.TensorBoardLogDirectory, nameof(o.TensorBoardLogDirectory));
+    }
+
+    public static bool UsesBatchNormalization(DeepNeuralNetworkOptions o) =>
+        o.BatchNormalization != BatchNormalizationPlacement.None || o.InputBatchNormalization;
+
+    private static void ValidatePlateau(ReduceOnPlateauSchedule p, bool hasValidation)
+    {
+        const string Name = "LearningRateSchedule";
+        Require(p.Factor > 0 && p.Factor < 1, $"{Name}.Factor", p.Factor, "a value in (0, 1)");
+        Require(p.Patience >= 1, $"{Name}.Patience", p.Patience, "an integer >= 1");
+        Require(p.Cooldown >= 0, $"{Name}.Cooldown", p.Cooldown, "an integer >= 0");
+        Require(p.MinDelta >= 0 && double.IsFinite(p.MinDelta), $"{Name}.MinDelta", p.MinDelta, "a finite value >= 0");
+        Require(p.MinimumLearningRate >= 0 && double.IsFinite(p.MinimumLearningRate), $"{Name}.MinimumLearningRate", p.MinimumLearningRate, "a finite value >= 0");
+        RequireDefined(p.Metric, $"{Name}.Metric");
+        Require(p.Metric is EarlyStoppingMetric.ValidationLoss or EarlyStoppingMetric.TrainingLoss, $"{Name}.Metric", p.Metric, "ValidationLoss or TrainingLoss");
+        Require(hasValidation || p.Metric == EarlyStoppingMetric.TrainingLoss, $"{Name}.Metric", p.Metric,
+            "TrainingLoss when there is no validation data (set ValidationFraction or ValidationSet to watch ValidationLoss)");
+    }
+
+    private static void RequireDefined<TEnum>(TEnum value, string option)
+        where TEnum : struct, Enum
+    {
+        if (!Enum.IsDefined(value))
+            throw Invalid(option, value, $"one of {string.Join(", ", Enum.GetNames<TEnum>())}");
+    }
+
+    /// <summary>A folder option may name a folder that does not exist yet (it is created), but not an existing file.</summary>
+    private static void RequireFolder(string? path, string option)
+    {
+        if (path is null)
+            return;
+        if (string.IsNullOrWhiteSpace(path))
+            throw Invalid(option, $"'{path}'", "a folder path, or null to turn it off");
+        if (File.Exists(path))
+            throw Invalid(option, $"'{path}'", "a folder (created if missing), but that path is an existing file");
     }
 
     private static void RequireName(string? name, string option)

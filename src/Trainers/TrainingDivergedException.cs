@@ -1,7 +1,7 @@
 namespace MLNetDeep.Trainers;
 
 /// <summary>
-/// Thrown when the training loss becomes NaN or infinite. It names the epoch and step, and carries
+/// Thrown when the training loss, or the weights or outputs after an epoch's last step, become NaN or infinite. It names the epoch and step, and carries
 /// the model as it stood at the best completed epoch so no finished work is lost.
 /// </summary>
 public sealed class TrainingDivergedException : InvalidOperationException
@@ -12,7 +12,16 @@ public sealed class TrainingDivergedException : InvalidOperationException
     /// <param name="loss">The loss value: NaN or ±∞.</param>
     /// <param name="bestModel">The model at the best completed epoch, or null when no epoch completed.</param>
     public TrainingDivergedException(int epoch, long step, double loss, DeepNeuralNetworkTransformer? bestModel)
-        : base($"Training diverged: the loss became {loss} at epoch {epoch}, step {step}. " +
+        : this(epoch, step, loss, bestModel, brokenAfterStep: null)
+    {
+    }
+
+    /// <summary>Creates the exception for weights or outputs that became non-finite after a step whose loss was still finite.</summary>
+    internal TrainingDivergedException(int epoch, long step, double loss, DeepNeuralNetworkTransformer? bestModel, string? brokenAfterStep)
+        : base("Training diverged: " +
+               (brokenAfterStep is null
+                   ? $"the loss became {loss} at epoch {epoch}, step {step}. "
+                   : $"{brokenAfterStep} became NaN or infinite at epoch {epoch}, step {step} (the last loss was {loss}). ") +
                "Lower the learning rate, set GradientClipNorm, or normalize the features. " +
                (bestModel is null ? "No epoch had completed, so no model was kept." : $"The exception's BestModel holds the weights of epoch {bestModel.History.BestEpoch}."))
     {
@@ -28,7 +37,7 @@ public sealed class TrainingDivergedException : InvalidOperationException
     /// <summary>1-based optimizer step at which it diverged.</summary>
     public long Step { get; }
 
-    /// <summary>The non-finite loss.</summary>
+    /// <summary>The loss at that step: NaN or ±∞, or the last (finite) loss when the weights or outputs became non-finite first.</summary>
     public double Loss { get; }
 
     /// <summary>

@@ -53,6 +53,8 @@ using (var output = File.Create(weightsOut))
     }
 }
 Console.WriteLine($"done: {model.History.Epochs.Count} epochs");
+// Disposed so that the containment test sees the temporary ONNX file go as well.
+model.Dispose();
 return 0;
 
 /// <summary>One training row.</summary>

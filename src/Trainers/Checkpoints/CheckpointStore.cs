@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -12,11 +13,19 @@ namespace MLNetDeep.Trainers.Checkpoints;
 /// both random generators, early-stopping best weights and the JSON metadata (history, schedule and
 /// early-stopping state). Writes go to a temporary file in the same folder, are flushed to disk, and
 /// replace the previous checkpoint with an atomic rename, so a crash at any moment leaves either the
-/// old checkpoint or the new one, never a torn file.
+/// old checkpoint or the new one, never a torn file. The file ends with a SHA-256 of everything before
+/// it, checked before anything is parsed: bytes damaged on disk or in a copy would otherwise load as
+/// silently different weights, since tensor data has no structure to betray them.
 /// </summary>
+/// <remarks>
+/// Layout: "MLNDCKPT", format version (Int32), metadata JSON (length-prefixed UTF-8), then TorchSharp's
+/// own tensor streams (network, optimizer, random generators, best weights), then the 32-byte hash.
+/// Nothing in it is executable: no pickle, no BinaryFormatter, no type names that pick code to run.
+/// </remarks>
 internal static class CheckpointStore
 {
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2;
+    private const int HashLength = 32;
     public const string FileName = "checkpoint.mlnd";
     private static readonly byte[] Magic = "MLNDCKPT"u8.ToArray();
 
@@ -35,7 +44,7 @@ internal static class CheckpointStore
         string temp = Path.Combine(directory, $".{FileName}.{Environment.ProcessId}.tmp");
         try
         {
-            using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+            using (var stream = new FileStream(temp, FileMode.Create, FileAccess.ReadWrite, FileShare.None))
             {
                 using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
                 {
@@ -50,6 +59,9 @@ internal static class CheckpointStore
                         generatorState.Save(writer);
                     best?.Save(writer);
                 }
+                stream.Position = 0;
+                byte[] hash = SHA256.HashData(stream);
+                stream.Write(hash);
                 stream.Flush(flushToDisk: true);
             }
             File.Move(temp, target, overwrite: true);
@@ -75,7 +87,7 @@ internal static class CheckpointStore
             return null;
         try
         {
-            using var stream = File.OpenRead(path);
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
             using var reader = new BinaryReader(stream, Encoding.UTF8);
             var metadata = ReadHeader(reader, path);
             if (metadata.Fingerprint != fingerprint)
@@ -105,7 +117,7 @@ internal static class CheckpointStore
     {
         try
         {
-            using var stream = File.OpenRead(path);
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
             using var reader = new BinaryReader(stream, Encoding.UTF8);
             return ReadHeader(reader, path);
         }
@@ -115,6 +127,7 @@ internal static class CheckpointStore
         }
     }
 
+    /// <summary>Checks the magic, the version and the hash, then reads the metadata; the stream is left at the tensors.</summary>
     private static CheckpointMetadata ReadHeader(BinaryReader reader, string path)
     {
         var magic = reader.ReadBytes(Magic.Length);
@@ -123,8 +136,33 @@ internal static class CheckpointStore
         int version = reader.ReadInt32();
         if (version != FormatVersion)
             throw new InvalidDataException($"The checkpoint '{path}' has format version {version}; this MLNetDeep reads version {FormatVersion}.");
+        VerifyHash(reader.BaseStream, path);
         return JsonSerializer.Deserialize<CheckpointMetadata>(reader.ReadString(), Json)
             ?? throw new InvalidDataException($"The checkpoint '{path}' has empty metadata.");
+    }
+
+    private static void VerifyHash(Stream stream, string path)
+    {
+        long resume = stream.Position;
+        long bodyLength = stream.Length - HashLength;
+        if (bodyLength < resume)
+            throw new EndOfStreamException($"the file is {stream.Length} bytes, too short to hold a checkpoint");
+        stream.Position = 0;
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[1 << 16];
+        for (long left = bodyLength; left > 0;)
+        {
+            int read = stream.Read(buffer, 0, (int)Math.Min(buffer.Length, left));
+            if (read == 0)
+                throw new EndOfStreamException("the file ended while it was being hashed");
+            hash.AppendData(buffer, 0, read);
+            left -= read;
+        }
+        var stored = new byte[HashLength];
+        stream.ReadExactly(stored);
+        if (!hash.GetHashAndReset().AsSpan().SequenceEqual(stored))
+            throw new InvalidDataException($"The checkpoint '{path}' is damaged: its SHA-256 does not match its contents. Delete it to start over.");
+        stream.Position = resume;
     }
 
     /// <summary>A process killed mid-write leaves its temporary file; the previous checkpoint is intact, so it is discarded.</summary>

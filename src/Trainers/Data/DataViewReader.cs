@@ -41,7 +41,13 @@ internal static class DataViewReader
         return column.Value;
     }
 
-    public static TrainingMatrix Read(IDataView data, string featureColumnName, string labelColumnName, LabelColumnReader labelReader, string dataRole)
+    /// <summary>
+    /// Reads every row. A row with a non-finite feature or a missing or non-finite label is an error
+    /// naming the column, row and slot, unless <paramref name="skipNonFiniteRows"/> is set: then it is
+    /// left out and counted in <paramref name="skipped"/>.
+    /// </summary>
+    public static TrainingMatrix Read(IDataView data, string featureColumnName, string labelColumnName, LabelColumnReader labelReader,
+        string dataRole, bool skipNonFiniteRows, out SkippedRows skipped)
     {
         int width = CheckFeatureColumn(data.Schema, featureColumnName, dataRole);
         var featureColumn = data.Schema[featureColumnName];
@@ -53,6 +59,8 @@ internal static class DataViewReader
         var features = new float[(long)capacity * width];
         var targets = new float[capacity];
         int rows = 0;
+        long position = -1;
+        skipped = new SkippedRows(0, -1);
 
         using (var cursor = data.GetRowCursor(new[] { featureColumn, labelColumn }))
         {
@@ -61,6 +69,7 @@ internal static class DataViewReader
             var vector = default(VBuffer<float>);
             while (cursor.MoveNext())
             {
+                position++;
                 if (rows == targets.Length)
                 {
                     Array.Resize(ref targets, checked(targets.Length * 2));
@@ -68,26 +77,29 @@ internal static class DataViewReader
                 }
                 featureGetter(ref vector);
                 if (vector.Length != width)
-                    throw new InvalidDataException($"Features column '{featureColumnName}' has a vector of length {vector.Length} at row {rows} of the {dataRole} data; expected {width}.");
+                    throw new InvalidDataException($"Features column '{featureColumnName}' has a vector of length {vector.Length} at row {position} of the {dataRole} data; expected {width}.");
                 var destination = features.AsSpan(rows * width, width);
                 vector.CopyTo(destination);
+                float target = label(position);
                 int bad = IndexOfNonFinite(destination);
-                if (bad >= 0)
+                if (bad >= 0 || !float.IsFinite(target))
                 {
-                    throw new InvalidDataException(
-                        $"Features column '{featureColumnName}' has a non-finite value ({destination[bad]}) at row {rows}, slot {bad} of the {dataRole} data. " +
-                        "Replace missing values (mlContext.Transforms.ReplaceMissingValues) or filter those rows before training.");
+                    if (!skipNonFiniteRows)
+                        throw bad >= 0 ? NonFiniteFeature(featureColumnName, destination[bad], position, bad, dataRole) : NonFiniteLabel(labelColumnName, target, position, dataRole);
+                    skipped = new SkippedRows(skipped.Count + 1, skipped.FirstRow < 0 ? position : skipped.FirstRow);
+                    continue;
                 }
-                float target = label(rows);
-                if (!float.IsFinite(target))
-                    throw new InvalidDataException($"Label column '{labelColumnName}' has a non-finite value ({target}) at row {rows} of the {dataRole} data.");
                 targets[rows] = target;
                 rows++;
             }
         }
 
         if (rows == 0)
-            throw new ArgumentException($"The {dataRole} data has no rows; there is nothing to train on.");
+        {
+            throw new ArgumentException(skipped.Count == 0
+                ? $"The {dataRole} data has no rows; there is nothing to train on."
+                : $"The {dataRole} data has no rows left: all {skipped.Count} had a non-finite value in '{featureColumnName}' or '{labelColumnName}' and were skipped (SkipRowsWithNonFiniteValues).");
+        }
         if (rows != targets.Length)
         {
             Array.Resize(ref targets, rows);
@@ -95,6 +107,16 @@ internal static class DataViewReader
         }
         return new TrainingMatrix(features, targets, width);
     }
+
+    private static InvalidDataException NonFiniteFeature(string column, float value, long row, int slot, string dataRole) => new(
+        $"Features column '{column}' has a non-finite value ({value}) at row {row}, slot {slot} of the {dataRole} data. " +
+        "Replace missing values (mlContext.Transforms.ReplaceMissingValues), filter those rows, " +
+        "or set DeepNeuralNetworkOptions.SkipRowsWithNonFiniteValues = true to leave them out.");
+
+    private static InvalidDataException NonFiniteLabel(string column, float value, long row, string dataRole) => new(
+        $"Label column '{column}' has {(float.IsNaN(value) ? "a missing value (NaN, or key 0)" : $"a non-finite value ({value})")} at row {row} of the {dataRole} data; " +
+        $"every row needs a label. Filter those rows (mlContext.Data.FilterRowsByMissingValues(data, \"{column}\")) " +
+        "or set DeepNeuralNetworkOptions.SkipRowsWithNonFiniteValues = true to leave them out.");
 
     private static int IndexOfNonFinite(ReadOnlySpan<float> values)
     {

@@ -22,13 +22,27 @@ internal sealed class KeyLabelReader : LabelColumnReader
     {
         var getter = row.GetGetter<uint>(column);
         uint value = 0;
-        return rowIndex =>
+        return _ =>
         {
             getter(ref value);
-            if (value == 0)
-                throw new InvalidDataException($"Label column '{column.Name}' has a missing key value at row {rowIndex}; every training row needs a label.");
-            return value - 1;
+            return value == 0 ? float.NaN : value - 1;
         };
+    }
+
+    public override bool IsCategorical => true;
+
+    /// <summary>The class's key value (its text when the key has text values), so a warning names what the user knows.</summary>
+    public override string DescribeTarget(DataViewSchema.Column column, float target)
+    {
+        int index = (int)target;
+        if (column.HasKeyValues(TextDataViewType.Instance))
+        {
+            var names = default(VBuffer<ReadOnlyMemory<char>>);
+            column.GetKeyValues(ref names);
+            if (index < names.Length)
+                return $"'{names.GetItemOrDefault(index)}'";
+        }
+        return $"key {index + 1}";
     }
 
     /// <summary>The number of classes the key type declares.</summary>

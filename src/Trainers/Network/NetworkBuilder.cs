@@ -60,6 +60,8 @@ internal static class NetworkBuilder
         if (linear.bias is { } bias)
         {
             using var _ = no_grad();
+            // zero_() returns a new handle to the bias; the scope frees it (and not the bias, made outside it).
+            using var scope = NewDisposeScope();
             bias.zero_();
         }
     }

@@ -15,7 +15,11 @@ internal sealed class ParameterSnapshot : IDisposable
         using var _ = no_grad();
         var copies = new Dictionary<string, Tensor>();
         foreach (var (name, value) in module.state_dict())
-            copies[name] = value.detach().clone().DetachFromDisposeScope();
+        {
+            // detach() makes a new tensor handle of its own: disposed here, it does not wait for the finalizer.
+            using var detached = value.detach();
+            copies[name] = detached.clone().DetachFromDisposeScope();
+        }
         return new ParameterSnapshot(copies);
     }
 

@@ -17,6 +17,7 @@ internal sealed class TrainingLoop
     // finalizers, so a cheap gen-0 collection every few dozen steps keeps resident memory flat.
     private const int StepsPerCollection = 50;
     private const int EvaluationBatchSize = 4096;
+    private const int OutputCheckRows = 256;
 
     private readonly DeepNeuralNetworkOptions _options;
     private readonly ITrainingObjective _objective;
@@ -37,9 +38,9 @@ internal sealed class TrainingLoop
     public TrainingOutcome Run(nn.Module<Tensor, Tensor> network, TrainingMatrix train, TrainingMatrix? validation,
         Generator generator, string fingerprint, CancellationToken cancellationToken)
     {
-        using var x = tensor(train.Features, new long[] { train.RowCount, train.FeatureCount }).to(_device);
+        using var x = OnDevice(tensor(train.Features, new long[] { train.RowCount, train.FeatureCount }));
         using var y = _objective.CreateTargets(train.Targets, _device);
-        using var xValidation = validation is null ? null : tensor(validation.Features, new long[] { validation.RowCount, validation.FeatureCount }).to(_device);
+        using var xValidation = validation is null ? null : OnDevice(tensor(validation.Features, new long[] { validation.RowCount, validation.FeatureCount }));
         using var yValidation = validation is null ? null : _objective.CreateTargets(validation.Targets, _device);
 
         using var optimizer = OptimizerFactory.Create(_options, network.parameters());
@@ -64,10 +65,11 @@ internal sealed class TrainingLoop
                 var epochClock = System.Diagnostics.Stopwatch.StartNew();
                 network.train();
                 double lossSum = 0;
+                float lastLoss = float.NaN;
                 long seen = 0;
                 using var metric = _objective.CreateMetric();
                 using var order = _options.Shuffle
-                    ? randperm(train.RowCount, generator: generator).to(_device)
+                    ? OnDevice(randperm(train.RowCount, generator: generator))
                     : arange(train.RowCount, device: _device);
 
                 foreach (var (start, count) in Batches(train.RowCount, _options.BatchSize, hasBatchNorm))
@@ -98,12 +100,18 @@ internal sealed class TrainingLoop
                     foreach (var callback in callbacks)
                         callback.OnBatchEnd(state);
 
+                    lastLoss = lossValue;
                     lossSum += (double)lossValue * count;
                     seen += count;
                     metric.Add(output.detach(), yb);
                     if (state.Step % StepsPerCollection == 0)
                         GC.Collect(0);
                 }
+
+                // The loss is checked before each step, so the epoch's last step could leave broken weights
+                // unseen: they would be evaluated, checkpointed, and on the last epoch returned as the model.
+                if (BrokenAfterStep(network, x) is string broken)
+                    throw Diverged(state, earlyStopping, lastEpoch, lastLoss, broken);
 
                 double? validationLoss = null, validationMetric = null, validationAuc = null;
                 if (xValidation is not null && yValidation is not null)
@@ -128,6 +136,13 @@ internal sealed class TrainingLoop
             foreach (var callback in callbacks.OfType<IDisposable>())
                 callback.Dispose();
         }
+    }
+
+    /// <summary>The tensor moved to the training device; the source is disposed, since to() returns a new handle even on the same device.</summary>
+    private Tensor OnDevice(Tensor source)
+    {
+        using (source)
+            return source.to(_device);
     }
 
     private List<TrainingCallback> CreateCallbacks(EarlyStoppingCallback? earlyStopping, LastEpochSnapshot lastEpoch, CheckpointWriter? checkpoints)
@@ -155,11 +170,37 @@ internal sealed class TrainingLoop
         return callbacks;
     }
 
-    private TrainingDivergence Diverged(TrainingState state, EarlyStoppingCallback? earlyStopping, LastEpochSnapshot lastEpoch, float loss)
+    private TrainingDivergence Diverged(TrainingState state, EarlyStoppingCallback? earlyStopping, LastEpochSnapshot lastEpoch, float loss, string? nonFiniteParameter = null)
     {
         bool restored = earlyStopping?.RestoreBest(state) == true || lastEpoch.Restore(state);
         state.Network.eval();
-        return new TrainingDivergence(state.Epoch, state.Step, loss, restored ? History(state) : null);
+        return new TrainingDivergence(state.Epoch, state.Step, loss, restored ? History(state) : null, nonFiniteParameter);
+    }
+
+    /// <summary>
+    /// What holds a NaN or ±∞ after the epoch's last step: a parameter or buffer (batch-norm statistics), or
+    /// else the inference-mode outputs for the first training rows, since huge but finite weights overflow
+    /// there; null when all is finite. Inference mode draws no random numbers, so runs stay reproducible.
+    /// </summary>
+    private static string? BrokenAfterStep(nn.Module<Tensor, Tensor> network, Tensor x)
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        foreach (var (name, tensor) in network.named_parameters().Select(p => (p.name, (Tensor)p.parameter)).Concat(network.named_buffers()))
+        {
+            if (tensor.is_floating_point() && !tensor.isfinite().all().item<bool>())
+                return $"the weights of '{name}'";
+        }
+        network.eval();
+        try
+        {
+            var output = network.forward(x.narrow(0, 0, Math.Min(x.shape[0], OutputCheckRows)));
+            return output.isfinite().all().item<bool>() ? null : $"the network's outputs for the first {Math.Min(x.shape[0], OutputCheckRows)} training rows";
+        }
+        finally
+        {
+            network.train();
+        }
     }
 
     private TrainingHistory History(TrainingState state) =>
@@ -188,8 +229,9 @@ internal sealed class TrainingLoop
         double penaltyValue = 0;
         if (penalty.IsActive)
         {
-            using var p = penalty.Compute();
-            penaltyValue = p.item<float>();
+            // Compute() builds its sum from intermediate tensors; the scope frees them all.
+            using var scope = NewDisposeScope();
+            penaltyValue = penalty.Compute().item<float>();
         }
         network.train();
         return (lossSum / rows + penaltyValue, metric.Result(), auc?.Result());

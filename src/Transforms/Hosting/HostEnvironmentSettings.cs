@@ -34,6 +34,18 @@ public static class HostEnvironmentSettings
         _ => (bool?)ReadInternal(environment, nameof(MLContext.FallbackToCpu)) ?? false,
     };
 
+    /// <summary>The folder for temporary files (<see cref="MLContext.TempFilePath"/>); the system temp folder when unset.</summary>
+    /// <param name="environment">An <see cref="MLContext"/> or the environment behind a catalog.</param>
+    public static string TempFilePath(IHostEnvironment environment)
+    {
+        var path = environment switch
+        {
+            MLContext context => context.TempFilePath,
+            _ => ReadInternal(environment, nameof(MLContext.TempFilePath)) as string,
+        };
+        return string.IsNullOrEmpty(path) ? Path.GetTempPath() : path;
+    }
+
     /// <summary>A transforms catalog whose components are hosted in <paramref name="environment"/>.</summary>
     /// <param name="environment">An <see cref="MLContext"/> or the environment behind a catalog.</param>
     public static TransformsCatalog Transforms(IHostEnvironment environment)

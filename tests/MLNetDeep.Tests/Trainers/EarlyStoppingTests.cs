@@ -78,11 +78,11 @@ public sealed class EarlyStoppingTests
     {
         var ml = new MLContext(seed: 1);
         var (train, _) = SyntheticData.Blobs(ml, rows: 30, features: 4, classes: 2, seed: 2);
-        var trainer = ml.MulticlassClassification.Trainers.DeepNeuralNetwork(new DeepNeuralNetworkOptions
+        // Caught when the trainer is created, before any data is read.
+        var error = Assert.ThrowsAny<ArgumentException>(() => ml.MulticlassClassification.Trainers.DeepNeuralNetwork(new DeepNeuralNetworkOptions
         {
             HiddenLayers = new[] { 4 }, Epochs = 2, EarlyStopping = new EarlyStoppingOptions(),
-        });
-        var error = Assert.Throws<ArgumentException>(() => trainer.Fit(train));
+        }).Fit(train));
         Assert.Contains("ValidationLoss", error.Message);
         Assert.Contains("ValidationFraction", error.Message);
     }

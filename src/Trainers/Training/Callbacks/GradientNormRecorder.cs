@@ -45,7 +45,9 @@ internal sealed class GradientNormRecorder : TrainingCallback, IDisposable
     {
         if (_sums is null || _steps == 0)
             return;
-        var means = _sums.to(CPU).data<float>().ToArray();
+        // to() returns a new handle even when the tensor is already on the CPU.
+        using var onCpu = _sums.to(CPU);
+        var means = onCpu.data<float>().ToArray();
         var byLayer = new Dictionary<string, double>();
         for (int i = 0; i < _layers.Length; i++)
             byLayer[_layers[i].Name] = means[i] / (double)_steps;

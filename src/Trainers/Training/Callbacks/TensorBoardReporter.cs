@@ -1,5 +1,6 @@
 using MLNetDeep.Trainers.Observability;
 using TorchSharp.Modules;
+using static TorchSharp.torch;
 
 namespace MLNetDeep.Trainers.Training.Callbacks;
 
@@ -26,6 +27,8 @@ internal sealed class TensorBoardReporter : TrainingCallback, IDisposable
     {
         if (_logger is null)
             return;
+        // cpu() and grad hand out new tensor handles, even for tensors already on the CPU.
+        using var scope = NewDisposeScope();
         foreach (var (name, layer) in _layers)
         {
             _logger.Train.AddHistogram($"weights/{name}", record.Epoch, layer.weight!.cpu().data<float>().ToArray());

@@ -1,0 +1,69 @@
+using System.IO.Compression;
+
+namespace MLNetDeep.Transforms.Scoring;
+
+/// <summary>
+/// Checks a saved ML.NET model zip against the CRC-32 its entries carry, before <c>mlContext.Model.Load</c>.
+/// </summary>
+/// <remarks>
+/// Neither ML.NET 5.0.1 nor .NET's <see cref="ZipArchive"/> compares an entry's bytes with its stored CRC when
+/// reading, so a flipped byte inside a stored ONNX graph or parameter block can load and score differently,
+/// with no error. Verifying first turns that into an <see cref="InvalidDataException"/> naming the entry.
+/// </remarks>
+public static class ModelZip
+{
+    /// <summary>Throws unless every entry of the zip at <paramref name="path"/> decompresses to bytes matching its CRC-32.</summary>
+    /// <param name="path">A model zip written by <c>mlContext.Model.Save</c>.</param>
+    /// <exception cref="InvalidDataException">The file is not a readable zip, or an entry is damaged.</exception>
+    public static void Verify(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        using var stream = File.OpenRead(path);
+        Verify(stream, $"'{path}'");
+    }
+
+    /// <summary>Throws unless every entry of the zip in <paramref name="zip"/> decompresses to bytes matching its CRC-32.</summary>
+    /// <param name="zip">A readable, seekable stream positioned at the start of a model zip; it is left open.</param>
+    /// <exception cref="InvalidDataException">The stream is not a readable zip, or an entry is damaged.</exception>
+    public static void Verify(Stream zip)
+    {
+        ArgumentNullException.ThrowIfNull(zip);
+        Verify(zip, "The model zip");
+    }
+
+    private static void Verify(Stream zip, string name)
+    {
+        ZipArchive archive;
+        try
+        {
+            archive = new ZipArchive(zip, ZipArchiveMode.Read, leaveOpen: true);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException or NotSupportedException)
+        {
+            throw new InvalidDataException($"{name} cannot be read as a zip ({ex.Message}).", ex);
+        }
+        using (archive)
+        {
+            if (archive.Entries.Count == 0)
+                throw new InvalidDataException($"{name} holds no entries; it is not an ML.NET model zip.");
+            foreach (var entry in archive.Entries)
+            {
+                uint actual;
+                try
+                {
+                    using var content = entry.Open();
+                    actual = ZipCrc32.Compute(content);
+                }
+                catch (Exception ex) when (ex is InvalidDataException or IOException or NotSupportedException)
+                {
+                    throw new InvalidDataException($"{name} is damaged: entry '{entry.FullName}' cannot be decompressed ({ex.Message}).", ex);
+                }
+                if (actual != entry.Crc32)
+                {
+                    throw new InvalidDataException(
+                        $"{name} is damaged: entry '{entry.FullName}' has CRC-32 {actual:X8} but the zip records {entry.Crc32:X8}. Restore the file from a good copy.");
+                }
+            }
+        }
+    }
+}
