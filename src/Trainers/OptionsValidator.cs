@@ -64,6 +64,11 @@ internal static class OptionsValidator
         }
         if (o.LearningRateSchedule is ReduceOnPlateauSchedule plateau)
             ValidatePlateau(plateau, hasValidation);
+        if (o.LearningRateSchedule is OneCycleSchedule oneCycle)
+            ValidateOneCycle(oneCycle);
+        if (o.LearningRateSchedule is CosineDecaySchedule cosine)
+            Require(cosine.MinimumLearningRate >= 0 && cosine.MinimumLearningRate <= o.LearningRate, "LearningRateSchedule.MinimumLearningRate",
+                cosine.MinimumLearningRate, $"a value >= 0 and at most the LearningRate ({o.LearningRate})");
         RequireFolder(o.CheckpointDirectory, nameof(o.CheckpointDirectory));
         RequireFolder(o.TensorBoardLogDirectory, nameof(o.TensorBoardLogDirectory));
     }
@@ -83,6 +88,18 @@ internal static class OptionsValidator
         Require(p.Metric is EarlyStoppingMetric.ValidationLoss or EarlyStoppingMetric.TrainingLoss, $"{Name}.Metric", p.Metric, "ValidationLoss or TrainingLoss");
         Require(hasValidation || p.Metric == EarlyStoppingMetric.TrainingLoss, $"{Name}.Metric", p.Metric,
             "TrainingLoss when there is no validation data (set ValidationFraction or ValidationSet to watch ValidationLoss)");
+    }
+
+    /// <summary>The 1cycle rates are multiples of η_max, so a finite η_max in the float range keeps every rate there.</summary>
+    private static void ValidateOneCycle(OneCycleSchedule c)
+    {
+        const string Name = "LearningRateSchedule";
+        if (c.MaximumLearningRate is double max)
+            Require(max > 0 && max <= float.MaxValue, $"{Name}.MaximumLearningRate", max, "null or a finite value > 0 and at most 3.4E+38 (float range)");
+        Require(c.FinalPhaseFraction >= 0 && c.FinalPhaseFraction < 1, $"{Name}.FinalPhaseFraction", c.FinalPhaseFraction, "a value in [0, 1)");
+        Require(c.MinimumMomentum >= 0 && c.MinimumMomentum < 1, $"{Name}.MinimumMomentum", c.MinimumMomentum, "a value in [0, 1)");
+        Require(c.MaximumMomentum >= c.MinimumMomentum && c.MaximumMomentum < 1, $"{Name}.MaximumMomentum", c.MaximumMomentum,
+            $"a value in [MinimumMomentum ({c.MinimumMomentum}), 1)");
     }
 
     private static void RequireDefined<TEnum>(TEnum value, string option)

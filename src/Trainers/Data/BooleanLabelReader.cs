@@ -28,6 +28,12 @@ internal sealed class BooleanLabelReader : LabelColumnReader
         };
     }
 
+    /// <summary>True: a split can leave one of the two classes out of the validation rows, which is warned about.</summary>
+    public override bool IsCategorical => true;
+
+    /// <summary>Names target 1 and 0 by the label's values, true and false.</summary>
+    public override string DescribeTarget(DataViewSchema.Column column, float target) => target != 0 ? "true" : "false";
+
     /// <summary>Throws unless <paramref name="targets"/> hold both classes: a network cannot learn to tell apart what it never saw apart.</summary>
     public static void RequireBothClasses(float[] targets, string labelColumnName)
     {

@@ -3,7 +3,11 @@ using Microsoft.ML.Data;
 
 namespace MLNetDeep.Trainers.Data;
 
-/// <summary>Regression labels: a Single (float) column, read as it is; a NaN (ML.NET's missing value) is an error.</summary>
+/// <summary>
+/// Regression labels: a Single (float) column, read as it is. A NaN (ML.NET's missing value) or an infinity is
+/// passed on, so that <see cref="DataViewReader"/> either reports it with the column and row or, with
+/// <c>SkipRowsWithNonFiniteValues</c>, skips and counts the row, as it does for every task.
+/// </summary>
 internal sealed class FloatLabelReader : LabelColumnReader
 {
     public override void CheckType(DataViewSchema.Column column)
@@ -20,15 +24,9 @@ internal sealed class FloatLabelReader : LabelColumnReader
     {
         var getter = row.GetGetter<float>(column);
         float value = 0;
-        return rowIndex =>
+        return _ =>
         {
             getter(ref value);
-            if (float.IsNaN(value))
-            {
-                throw new InvalidDataException(
-                    $"Label column '{column.Name}' is NaN (missing) at row {rowIndex}; every training row needs a label. " +
-                    $"Drop those rows first, e.g. mlContext.Data.FilterRowsByMissingValues(data, \"{column.Name}\").");
-            }
             return value;
         };
     }

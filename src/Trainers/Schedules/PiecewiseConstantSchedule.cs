@@ -25,8 +25,8 @@ public sealed class PiecewiseConstantSchedule : LearningRateSchedule
             if (boundaries[i] <= boundaries[i - 1])
                 throw new ArgumentException($"boundaries must increase strictly; boundaries[{i}] = {boundaries[i]} follows {boundaries[i - 1]}.", nameof(boundaries));
         }
-        if (values.Any(v => !(v > 0)))
-            throw new ArgumentException("Every rate in values must be > 0.", nameof(values));
+        if (values.Any(v => !(v > 0 && v <= float.MaxValue)))
+            throw new ArgumentException("Every rate in values must be > 0 and at most 3.4E+38: the optimizers hold rates as float.", nameof(values));
         _boundaries = boundaries.ToArray();
         _values = values.ToArray();
         Interval = ScheduleInterval.Epoch;

@@ -231,6 +231,48 @@ public sealed class BadTrainingDataTests
         Assert.Contains("label column 'Label' was not found in the validation data", error.Message);
     }
 
+    [Fact]
+    [Trait("Reliability", "D-14")]
+    public void RegressionRowsWithAMissingOrInfiniteLabelAreSkippedAndCounted()
+    {
+        var ml = new MLContext(seed: 1);
+        var (_, rows) = SyntheticData.Friedman1(ml, 80, seed: 4);
+        rows[2].Label = float.NaN;
+        rows[30].Label = float.NegativeInfinity;
+        var data = SyntheticData.Load(ml, rows, 10);
+        using var log = new LogCapture(ml);
+
+        using var model = ml.Regression.Trainers.DeepNeuralNetwork(Small(o => o.SkipRowsWithNonFiniteValues = true)).Fit(data);
+
+        var warning = Assert.Single(log.Warnings, w => w.StartsWith("Skipped", StringComparison.Ordinal));
+        Assert.Contains("Skipped 2 of 80 rows of the training data (first at row 2)", warning);
+        Assert.Contains(log.All, m => m.StartsWith("Training on 78 rows", StringComparison.Ordinal));
+        Assert.All(model.History.Epochs, e => Assert.True(double.IsFinite(e.TrainLoss)));
+
+        // Without the option the same data names the column, the row and both ways out.
+        var error = Assert.Throws<InvalidDataException>(() => ml.Regression.Trainers.DeepNeuralNetwork(Small()).Fit(data));
+        Assert.Contains("Label column 'Label'", error.Message);
+        Assert.Contains("at row 2 ", error.Message);
+        Assert.Contains("SkipRowsWithNonFiniteValues", error.Message);
+    }
+
+    [Fact]
+    [Trait("Reliability", "D-15")]
+    public void ABinaryValidationSplitWithoutTheRareClassIsWarnedAbout()
+    {
+        var ml = new MLContext(seed: 1);
+        // Two positives among 40 rows: with seed 3 the 4-row validation split gets neither (with one positive that
+        // went to validation, training would have a single class, which is an error of its own).
+        var rows = Enumerable.Range(0, 40).Select(i => new SyntheticData.BinaryRow { Features = new[] { i / 40f, 1f - i / 40f }, Label = i is 5 or 30 }).ToList();
+        var data = SyntheticData.Load(ml, rows, 2);
+        using var log = new LogCapture(ml);
+
+        using var model = ml.BinaryClassification.Trainers.DeepNeuralNetwork(Small(o => o.ValidationFraction = 0.1)).Fit(data);
+
+        var warning = Assert.Single(log.Warnings);
+        Assert.Contains("class(es) true of label column 'Label'", warning);
+    }
+
     private sealed class StepCounter : MLNetDeep.Trainers.Training.Callbacks.TrainingCallback
     {
         public int Steps { get; private set; }

@@ -81,6 +81,13 @@ public sealed class OptionValidationTests : IDisposable
             ["Plateau.MinimumLearningRate=-1"] = ("LearningRateSchedule.MinimumLearningRate", o => o.LearningRateSchedule = new ReduceOnPlateauSchedule { MinimumLearningRate = -1, Metric = EarlyStoppingMetric.TrainingLoss }),
             ["Plateau.Metric=ValidationAccuracy"] = ("LearningRateSchedule.Metric", o => { o.ValidationFraction = 0.2; o.LearningRateSchedule = new ReduceOnPlateauSchedule { Metric = EarlyStoppingMetric.ValidationAccuracy }; }),
             ["Plateau.Metric=ValidationLoss without validation"] = ("LearningRateSchedule.Metric", o => o.LearningRateSchedule = new ReduceOnPlateauSchedule()),
+            ["OneCycle.MaximumLearningRate=1e39"] = ("LearningRateSchedule.MaximumLearningRate", o => o.LearningRateSchedule = new OneCycleSchedule(100) { MaximumLearningRate = 1e39 }),
+            ["OneCycle.MaximumLearningRate=NaN"] = ("LearningRateSchedule.MaximumLearningRate", o => o.LearningRateSchedule = new OneCycleSchedule(100) { MaximumLearningRate = double.NaN }),
+            ["OneCycle.FinalPhaseFraction=1"] = ("LearningRateSchedule.FinalPhaseFraction", o => o.LearningRateSchedule = new OneCycleSchedule(100) { FinalPhaseFraction = 1 }),
+            ["OneCycle.MinimumMomentum=-0.1"] = ("LearningRateSchedule.MinimumMomentum", o => o.LearningRateSchedule = new OneCycleSchedule(100) { MinimumMomentum = -0.1 }),
+            ["OneCycle.MaximumMomentum<MinimumMomentum"] = ("LearningRateSchedule.MaximumMomentum", o => o.LearningRateSchedule = new OneCycleSchedule(100) { MaximumMomentum = 0.8, MinimumMomentum = 0.9 }),
+            ["CosineDecay.MinimumLearningRate=-1"] = ("LearningRateSchedule.MinimumLearningRate", o => o.LearningRateSchedule = new CosineDecaySchedule(100) { MinimumLearningRate = -1 }),
+            ["CosineDecay.MinimumLearningRate>LearningRate"] = ("LearningRateSchedule.MinimumLearningRate", o => o.LearningRateSchedule = new CosineDecaySchedule(100) { MinimumLearningRate = 1 }),
             ["CheckpointDirectory=existing file"] = ("CheckpointDirectory", o => o.CheckpointDirectory = ExistingFile),
             ["CheckpointDirectory=empty"] = ("CheckpointDirectory", o => o.CheckpointDirectory = ""),
             ["TensorBoardLogDirectory=existing file"] = ("TensorBoardLogDirectory", o => o.TensorBoardLogDirectory = ExistingFile),
@@ -140,6 +147,7 @@ public sealed class OptionValidationTests : IDisposable
     [InlineData("PiecewiseConstant.values count", "values")]
     [InlineData("PiecewiseConstant.boundaries order", "boundaries")]
     [InlineData("PiecewiseConstant.values<=0", "values")]
+    [InlineData("PiecewiseConstant.values>float", "values")]
     [Trait("Reliability", "O-04")]
     public void ScheduleConstructorsRejectBadParametersNamingThem(string caseId, string parameter)
     {
@@ -152,10 +160,31 @@ public sealed class OptionValidationTests : IDisposable
             "PiecewiseConstant.values count" => () => _ = new PiecewiseConstantSchedule(new long[] { 1 }, new[] { 0.1 }),
             "PiecewiseConstant.boundaries order" => () => _ = new PiecewiseConstantSchedule(new long[] { 5, 2 }, new[] { 0.1, 0.01, 0.001 }),
             "PiecewiseConstant.values<=0" => () => _ = new PiecewiseConstantSchedule(new long[] { 1 }, new[] { 0.1, 0 }),
+            "PiecewiseConstant.values>float" => () => _ = new PiecewiseConstantSchedule(new long[] { 1 }, new[] { 0.1, 1e39 }),
             _ => throw new ArgumentOutOfRangeException(nameof(caseId)),
         };
         var error = Assert.ThrowsAny<ArgumentException>(create);
         Assert.Equal(parameter, error.ParamName);
+    }
+
+    [Fact]
+    [Trait("Reliability", "O-05")]
+    public void AUserScheduleThatReturnsABadRateStopsTrainingNamingTheScheduleAndStep()
+    {
+        var ml = new MLContext(seed: 1);
+        var (data, _) = Infrastructure.SyntheticData.Blobs(ml, 40, 3, classes: 2, seed: 2);
+        var options = new DeepNeuralNetworkOptions { HiddenLayers = new[] { 4 }, Epochs = 2, BatchSize = 10, LearningRateSchedule = new OverflowingSchedule() };
+        var error = Assert.Throws<InvalidOperationException>(() => ml.MulticlassClassification.Trainers.DeepNeuralNetwork(options).Fit(data));
+        Assert.Contains("LearningRateSchedule OverflowingSchedule returned the learning rate 1E+300 at step 3", error.Message);
+        Assert.Contains("float range", error.Message);
+    }
+
+    /// <summary>Fine for two steps, then a rate no float holds.</summary>
+    private sealed class OverflowingSchedule : LearningRateSchedule
+    {
+        public OverflowingSchedule() => Interval = ScheduleInterval.Step;
+
+        public override double LearningRate(double initialLearningRate, long t) => t < 3 ? initialLearningRate : 1e300;
     }
 
     /// <summary>Fails the test if anything reads it: a Fit that validates first never does.</summary>

@@ -63,8 +63,8 @@ public sealed class BinaryRegressionInputValidationTests
         var data = BoolLabels(value, value, value);
         var error = Assert.Throws<ArgumentException>(() => Ml.BinaryClassification.Trainers.DeepNeuralNetwork(Options()).Fit(data));
         Assert.Contains("'Label'", error.Message);
-        Assert.Contains($"is {(value ? "true" : "false")} in all 3 training rows", error.Message);
-        Assert.Contains("both classes", error.Message);
+        Assert.Contains($"has the single class {(value ? "true" : "false")} in all 3 training rows", error.Message);
+        Assert.Contains("at least 2 classes", error.Message);
     }
 
     [Fact]

@@ -36,6 +36,14 @@ internal sealed class LearningRateScheduler : TrainingCallback
     private void Apply(TrainingState state, long t)
     {
         double rate = _schedule.LearningRate(_initial, t);
+        // A user-written schedule can return anything; libtorch would take a NaN or an overflowing rate
+        // silently and the loss would only blow up steps later, far from the cause.
+        if (!(rate >= 0 && rate <= float.MaxValue))
+        {
+            throw new InvalidOperationException(
+                $"LearningRateSchedule {_schedule.GetType().Name} returned the learning rate {rate} at {_schedule.Interval.ToString().ToLowerInvariant()} {t}; " +
+                "a rate must be finite, >= 0 and at most 3.4E+38 (float range).");
+        }
         foreach (var group in state.Optimizer.ParamGroups)
             group.LearningRate = rate;
         if (_schedule.Momentum(t) is double momentum)
