@@ -33,12 +33,13 @@ public static class OnnxScoringChain
     {
         ArgumentNullException.ThrowIfNull(environment);
         ArgumentNullException.ThrowIfNull(onnxModel);
+        var scoring = OnnxExecutionProvider.ForScoring(environment);
         var file = TemporaryModelFile.Write(HostEnvironmentSettings.TempFilePath(environment), onnxModel);
         try
         {
-            var estimator = HostEnvironmentSettings.Transforms(environment).ApplyOnnxModel(
+            var estimator = HostEnvironmentSettings.Transforms(scoring).ApplyOnnxModel(
                 new[] { outputColumn }, new[] { inputColumn }, file.Path,
-                HostEnvironmentSettings.GpuDeviceId(environment), HostEnvironmentSettings.FallbackToCpu(environment));
+                HostEnvironmentSettings.GpuDeviceId(scoring), HostEnvironmentSettings.FallbackToCpu(scoring));
             var transformer = estimator.Fit(new EmptyDataView(inputSchema));
             file.AttachTo(transformer);
             return transformer;

@@ -1,0 +1,56 @@
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.Runtime;
+using MLNetDeep.Transforms.Hosting;
+
+namespace MLNetDeep.Transforms.Scoring;
+
+/// <summary>
+/// Decides whether the ML.NET scoring chain asks ONNX Runtime for CUDA. ML.NET 5.0.1's OnnxTransformer falls back
+/// to the CPU only on an <c>OnnxRuntimeException</c>; with the CPU package (Microsoft.ML.OnnxRuntime) the CUDA
+/// entry point does not exist at all and it crashes with <see cref="EntryPointNotFoundException"/> instead, even
+/// with <c>FallbackToCpu</c>, and it takes the GPU id from the context even when the caller passes none. So the
+/// chain makes the same call ML.NET will make, once, catches what it throws, and on fallback builds the
+/// transformer in a CPU-only context.
+/// (<c>OrtEnv.GetAvailableProviders</c> is no help: the CPU package lists the CUDA provider too.)
+/// </summary>
+internal static class OnnxExecutionProvider
+{
+    /// <summary>
+    /// The environment to build the OnnxTransformer in: <paramref name="environment"/> itself when it asks for no
+    /// GPU or ONNX Runtime accepts CUDA; when it does not and <c>FallbackToCpu</c> is set, a context without a GPU
+    /// (same temporary folder), after a warning in <c>mlContext.Log</c>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A GPU was asked for, ONNX Runtime has no CUDA provider, and <c>FallbackToCpu</c> is false.</exception>
+    public static IHostEnvironment ForScoring(IHostEnvironment environment)
+    {
+        if (HostEnvironmentSettings.GpuDeviceId(environment) is not int gpu)
+            return environment;
+        if (CudaError(gpu) is not { } error)
+            return environment;
+        string reason = $"MLContext.GpuDeviceId is {gpu} but the ONNX Runtime native library in this process has no CUDA execution provider " +
+                        "(reference Microsoft.ML.OnnxRuntime.Gpu instead of Microsoft.ML.OnnxRuntime, with CUDA installed): {error}";
+        if (!HostEnvironmentSettings.FallbackToCpu(environment))
+            throw new InvalidOperationException($"{reason}; set MLContext.FallbackToCpu = true to score on the CPU instead.");
+        using var channel = environment.Start("MLNetDeep scoring");
+        channel.Warning(MessageSensitivity.None, $"{reason}; scoring on the CPU.");
+        return new Microsoft.ML.MLContext { TempFilePath = HostEnvironmentSettings.TempFilePath(environment) };
+    }
+
+    /// <summary>Null when ONNX Runtime accepts the CUDA provider for <paramref name="gpu"/>; else why not.</summary>
+    private static string? CudaError(int gpu) => CudaErrors.GetOrAdd(gpu, static device =>
+    {
+        try
+        {
+            using var options = new SessionOptions();
+            options.AppendExecutionProvider_CUDA(device);
+            return null;
+        }
+        catch (Exception ex) when (ex is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException or TypeInitializationException)
+        {
+            return ex.Message;
+        }
+    });
+
+    // The answer cannot change within a process: one native library is loaded once.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, string?> CudaErrors = new();
+}
