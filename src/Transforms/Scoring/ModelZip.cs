@@ -10,7 +10,7 @@ namespace MLNetDeep.Transforms.Scoring;
 /// reading, so a flipped byte inside a stored ONNX graph or parameter block can load and score differently,
 /// with no error. Verifying first turns that into an <see cref="InvalidDataException"/> naming the entry.
 /// </remarks>
-public static class ModelZip
+public static partial class ModelZip
 {
     /// <summary>Throws unless every entry of the zip at <paramref name="path"/> decompresses to bytes matching its CRC-32.</summary>
     /// <param name="path">A model zip written by <c>mlContext.Model.Save</c>.</param>

@@ -42,11 +42,11 @@ public sealed class GpuSelectionTests
     /// <summary>
     /// Pins an ML.NET 5.0.1 limitation that docs/performance.md documents: a LOADED zip holds only ML.NET's
     /// OnnxTransformer, which takes the GPU id from the loading context and, with the CPU ONNX Runtime package,
-    /// dies on the missing CUDA entry point instead of honouring FallbackToCpu. Loading in a CPU context works.
+    /// dies on the missing CUDA entry point instead of honouring FallbackToCpu. <c>ModelZip.Load</c> falls back.
     /// If a later ML.NET fixes this, this test fails and the docs should say so.
     /// </summary>
     [Fact]
-    public void ALoadedZipInAGpuContextNeedsTheGpuPackageWhileACpuContextLoadsIt()
+    public void ModelLoadInAGpuContextNeedsTheGpuPackageButModelZipLoadFallsBack()
     {
         var ml = new MLContext(seed: 1);
         using var model = ml.MulticlassClassification.Trainers.DeepNeuralNetwork(Options()).Fit(Data(ml));
@@ -58,15 +58,24 @@ public sealed class GpuSelectionTests
         var error = Assert.ThrowsAny<Exception>(() => gpu.Model.Load(zip, out _));
         Assert.IsType<EntryPointNotFoundException>(error.GetBaseException());
 
-        zip.Position = 0;
-        var loaded = ml.Model.Load(zip, out _);
+        // ModelZip.Load does honour FallbackToCpu, with a warning.
+        string path = Path.Combine(Path.GetTempPath(), $"mlnetdeep-gpu-{Guid.NewGuid():N}.zip");
+        File.WriteAllBytes(path, zip.ToArray());
+        using var log = new LogCapture(gpu);
+        var loaded = MLNetDeep.Transforms.Scoring.ModelZip.Load(gpu, path, out _);
         try
         {
+            Assert.Contains(log.Warnings, w => w.Contains("has no CUDA execution provider", StringComparison.Ordinal));
             Assert.Equal(model.Transform(Data(ml)).GetColumn<float[]>("Score").ToList(), loaded.Transform(Data(ml)).GetColumn<float[]>("Score").ToList());
+
+            var strict = new MLContext(seed: 1) { GpuDeviceId = 0, FallbackToCpu = false };
+            var refused = Assert.Throws<InvalidOperationException>(() => MLNetDeep.Transforms.Scoring.ModelZip.Load(strict, path, out _));
+            Assert.Contains("FallbackToCpu = true", refused.Message);
         }
         finally
         {
             (loaded as IDisposable)?.Dispose();
+            File.Delete(path);
         }
     }
 
