@@ -12,7 +12,7 @@ internal sealed record BareLoopExtras(bool LossItem = false, bool Accuracy = fal
     /// <summary>Everything the product's TrainingLoop does per step (as of this branch).</summary>
     public static BareLoopExtras LikeTrainer { get; } = new(LossItem: true, Accuracy: true, CollectEvery: 50);
 
-    public string Name => this == None ? "bare" : $"bare{(LossItem ? "+item" : "")}{(Accuracy ? "+acc" : "")}{(CollectEvery > 0 ? "+gc" : "")}{(ModuleZeroGrad ? "+module.zero_grad" : "")}{(FlatParameters ? "+flat-adam" : "")}";
+    public string Name => this == None ? "bare" : $"bare{(LossItem ? "+item" : "")}{(Accuracy ? "+acc" : "")}{(CollectEvery > 0 ? "+gc" : "")}{(ModuleZeroGrad ? "+module.zero_grad" : "")}{(FlatParameters ? "+flat" : "")}";
 }
 
 /// <summary>
@@ -28,11 +28,12 @@ internal sealed class BareLoop : IDisposable
     private readonly optim.Optimizer _optimizer;
     private readonly Generator _generator;
 
-    private readonly Tensor? _flatGradient;
+    private readonly MLNetDeep.Trainers.Training.FlatParameters? _flat;
 
     /// <param name="flatParameters">
-    /// Prototype of a proposed product change: every parameter becomes a view into one contiguous buffer, and every
-    /// gradient a view into another, so Adam updates one tensor per step instead of one per parameter.
+    /// The product's layout since branch speed (<c>FlatParameters</c>): every parameter becomes a view into one
+    /// contiguous buffer, and every gradient a view into another, so Adam updates one tensor per step instead of one
+    /// per parameter.
     /// </param>
     public BareLoop(float[] pixels, long[] labels, int[] hidden, int seed, bool flatParameters = false)
     {
@@ -48,26 +49,8 @@ internal sealed class BareLoop : IDisposable
             _optimizer = optim.Adam(_network.parameters(), 1e-3, 0.9, 0.999, 1e-7);
             return;
         }
-        var parameters = _network.parameters().ToList();
-        long total = parameters.Sum(p => p.numel());
-        var flat = new TorchSharp.Modules.Parameter(zeros(total));
-        _flatGradient = zeros(total);
-        using (no_grad())
-        {
-            long offset = 0;
-            foreach (var p in parameters)
-            {
-                long n = p.numel();
-                var view = flat.narrow(0, offset, n).view(p.shape);
-                view.copy_(p);
-                p.set_(view);
-                // Backward accumulates into an existing gradient in place, so the views stay views.
-                p.grad = _flatGradient.narrow(0, offset, n).view(p.shape);
-                offset += n;
-            }
-        }
-        flat.grad = _flatGradient;
-        _optimizer = optim.Adam(new[] { flat }, 1e-3, 0.9, 0.999, 1e-7);
+        _flat = MLNetDeep.Trainers.Training.FlatParameters.Create(_network);
+        _optimizer = optim.Adam(new[] { _flat.Parameter }, 1e-3, 0.9, 0.999, 1e-7);
     }
 
     /// <summary>The benchmark network: Linear(no bias) → BN → ReLU per hidden layer, then Linear.</summary>
@@ -125,8 +108,8 @@ internal sealed class BareLoop : IDisposable
             Mark("gather");
             // Optimizer.zero_grad zeroes each gradient from C#, one native call and wrapper per parameter;
             // Module.zero_grad drops them all (set_to_none) in one native call.
-            if (_flatGradient is not null)
-                _flatGradient.zero_(); // set_to_none would break the views
+            if (_flat is not null)
+                _flat.ZeroGradients(); // set_to_none would break the views
             else if (extras.ModuleZeroGrad)
                 _network.zero_grad();
             else
@@ -167,7 +150,7 @@ internal sealed class BareLoop : IDisposable
         _optimizer.Dispose();
         _network.Dispose();
         _generator.Dispose();
-        _flatGradient?.Dispose();
+        _flat?.Dispose();
         _x.Dispose();
         _y.Dispose();
     }
