@@ -5,14 +5,14 @@ using static TorchSharp.torch;
 namespace MLNetDeep.Bench;
 
 /// <summary>What the bare loop does besides forward, backward and step; each switch mirrors one thing the trainer does per step.</summary>
-internal sealed record BareLoopExtras(bool LossItem = false, bool Accuracy = false, int CollectEvery = 0, bool Phases = false, bool ModuleZeroGrad = false, bool FlatParameters = false)
+internal sealed record BareLoopExtras(bool LossItem = false, bool Accuracy = false, int CollectEvery = 0, bool Phases = false, bool ModuleZeroGrad = false, bool FlatParameters = false, bool GradientNorms = false)
 {
     public static BareLoopExtras None { get; } = new();
 
-    /// <summary>Everything the product's TrainingLoop does per step (as of this branch).</summary>
-    public static BareLoopExtras LikeTrainer { get; } = new(LossItem: true, Accuracy: true, CollectEvery: 50);
+    /// <summary>Everything the product's TrainingLoop does per step with default options, except the parameter layout.</summary>
+    public static BareLoopExtras LikeTrainer { get; } = new(LossItem: true, Accuracy: true, CollectEvery: 50, GradientNorms: true);
 
-    public string Name => this == None ? "bare" : $"bare{(LossItem ? "+item" : "")}{(Accuracy ? "+acc" : "")}{(CollectEvery > 0 ? "+gc" : "")}{(ModuleZeroGrad ? "+module.zero_grad" : "")}{(FlatParameters ? "+flat" : "")}";
+    public string Name => this == None ? "bare" : $"bare{(LossItem ? "+item" : "")}{(Accuracy ? "+acc" : "")}{(CollectEvery > 0 ? "+gc" : "")}{(ModuleZeroGrad ? "+module.zero_grad" : "")}{(GradientNorms ? "+gradnorms" : "")}{(FlatParameters ? "+flat" : "")}";
 }
 
 /// <summary>
@@ -29,6 +29,8 @@ internal sealed class BareLoop : IDisposable
     private readonly Generator _generator;
 
     private readonly MLNetDeep.Trainers.Training.FlatParameters? _flat;
+    private readonly Tensor[] _denseWeights;
+    private Tensor? _normSums;
 
     /// <param name="flatParameters">
     /// The product's layout since branch speed (<c>FlatParameters</c>): every parameter becomes a view into one
@@ -44,6 +46,7 @@ internal sealed class BareLoop : IDisposable
         manual_seed(seed);
         _generator = new Generator((ulong)seed);
         _network = Mlp(width, hidden, 10);
+        _denseWeights = _network.modules().OfType<TorchSharp.Modules.Linear>().Select(l => (Tensor)l.weight!).ToArray();
         if (!flatParameters)
         {
             _optimizer = optim.Adam(_network.parameters(), 1e-3, 0.9, 0.999, 1e-7);
@@ -121,6 +124,16 @@ internal sealed class BareLoop : IDisposable
             Mark("loss");
             loss.backward();
             Mark("backward");
+            if (extras.GradientNorms)
+            {
+                // What GradientNormRecorder does each step (RecordGradientNorms defaults to true).
+                using var norms = stack(_denseWeights.Select(w => w.grad!.norm()).ToArray());
+                if (_normSums is null)
+                    _normSums = norms.detach().clone().DetachFromDisposeScope();
+                else
+                    _normSums.add_(norms);
+            }
+            Mark("grad norms");
             _optimizer.step();
             Mark("optimizer");
             if (extras.LossItem)
@@ -151,6 +164,7 @@ internal sealed class BareLoop : IDisposable
         _network.Dispose();
         _generator.Dispose();
         _flat?.Dispose();
+        _normSums?.Dispose();
         _x.Dispose();
         _y.Dispose();
     }
