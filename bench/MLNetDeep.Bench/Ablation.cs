@@ -12,14 +12,7 @@ internal static class Ablation
 {
     public static int Run(Args args)
     {
-        string dir = Results.Directory(args);
-        int rounds = args.Int("--rounds", 3);
-        int rows = args.Int("--rows", 55_000);
-        int threads = args.Int("--threads", 2);
-        int[] batches = args.Ints("--batches", "32,256");
-        var data = BenchData.LoadArrays(args, rows);
-        var pixels = BenchData.Pixels(data.Train);
-        var labels = BenchData.Labels(data.Train);
+        var (dir, rounds, rows, threads, batches, pixels, labels) = LoopBenchSetup.From(args);
         TorchSharp.torch.set_num_threads(threads);
 
         var variants = new[]

@@ -78,20 +78,40 @@ internal sealed class BareLoop : IDisposable
     /// <summary>Per-phase wall time of the last epoch run with <see cref="BareLoopExtras.Phases"/>, in seconds.</summary>
     public Dictionary<string, double> PhaseSeconds { get; } = new();
 
+    /// <summary>The same, step by step: each phase's seconds in every step of the last epoch run with phases.</summary>
+    public Dictionary<string, List<double>> PhaseStepSeconds { get; } = new();
+
     /// <summary>Runs one epoch and returns its wall-clock seconds.</summary>
     public double Epoch(int batchSize, BareLoopExtras extras)
     {
+        var clock = Stopwatch.StartNew();
+        foreach (var _ in Steps(batchSize, extras))
+        {
+        }
+        return clock.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>
+    /// Runs one epoch step by step, yielding each step's seconds after its dispose scope is closed, so two loops
+    /// can be interleaved step by step (the scopes never nest across loops).
+    /// </summary>
+    public IEnumerable<double> Steps(int batchSize, BareLoopExtras extras)
+    {
         PhaseSeconds.Clear();
+        PhaseStepSeconds.Clear();
         var phase = new Stopwatch();
         void Mark(string name)
         {
             if (!extras.Phases)
                 return;
             PhaseSeconds[name] = PhaseSeconds.GetValueOrDefault(name) + phase.Elapsed.TotalSeconds;
+            if (!PhaseStepSeconds.TryGetValue(name, out var steps))
+                PhaseStepSeconds[name] = steps = new List<double>();
+            steps.Add(phase.Elapsed.TotalSeconds);
             phase.Restart();
         }
 
-        var clock = Stopwatch.StartNew();
+        var stepClock = new Stopwatch();
         _network.train();
         long rows = _x.shape[0];
         long correct = 0;
@@ -103,6 +123,7 @@ internal sealed class BareLoop : IDisposable
             long count = Math.Min(batchSize, rows - start);
             if (count == 1)
                 break; // BN cannot train on one row; the trainer skips such a batch too.
+            stepClock.Restart();
             phase.Restart();
             using var scope = NewDisposeScope();
             var index = order.narrow(0, start, count);
@@ -153,9 +174,9 @@ internal sealed class BareLoop : IDisposable
             Mark("gc");
             scope.Dispose();
             Mark("dispose");
+            yield return stepClock.Elapsed.TotalSeconds;
         }
         GC.KeepAlive(correct + lossSum);
-        return clock.Elapsed.TotalSeconds;
     }
 
     public void Dispose()
