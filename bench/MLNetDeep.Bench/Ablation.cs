@@ -4,21 +4,15 @@ namespace MLNetDeep.Bench;
 
 /// <summary>
 /// Where the trainer's per-step overhead goes: the bare loop with the trainer's per-step extras added one at a time
-/// (loss.item(), accuracy, GC.Collect(0) every 50 steps), and with Module.zero_grad in place of Optimizer.zero_grad, alternated within each round, plus a Stopwatch profile of
-/// each phase of a step with all extras on. This is the "bench copy" of TrainingLoop's inner loop.
+/// (loss.item(), accuracy, GC.Collect(0) every 50 steps, the per-step gradient norms), and with Module.zero_grad in place
+/// of Optimizer.zero_grad, alternated within each round, plus a Stopwatch profile of each phase of a step with all extras
+/// on, per-tensor and with the product's flat parameter buffer. This is the "bench copy" of TrainingLoop's inner loop.
 /// </summary>
 internal static class Ablation
 {
     public static int Run(Args args)
     {
-        string dir = Results.Directory(args);
-        int rounds = args.Int("--rounds", 3);
-        int rows = args.Int("--rows", 55_000);
-        int threads = args.Int("--threads", 2);
-        int[] batches = args.Ints("--batches", "32,256");
-        var data = BenchData.LoadArrays(args, rows);
-        var pixels = BenchData.Pixels(data.Train);
-        var labels = BenchData.Labels(data.Train);
+        var (dir, rounds, rows, threads, batches, pixels, labels) = LoopBenchSetup.From(args);
         TorchSharp.torch.set_num_threads(threads);
 
         var variants = new[]
@@ -26,6 +20,7 @@ internal static class Ablation
             BareLoopExtras.None,
             new BareLoopExtras(LossItem: true),
             new BareLoopExtras(LossItem: true, Accuracy: true),
+            new BareLoopExtras(LossItem: true, Accuracy: true, CollectEvery: 50),
             BareLoopExtras.LikeTrainer,
             BareLoopExtras.LikeTrainer with { ModuleZeroGrad = true },
         };
@@ -34,7 +29,7 @@ internal static class Ablation
         var phases = new Dictionary<(int Batch, string Variant, string Phase), List<double>>();
         var profiled = new[]
         {
-            BareLoopExtras.LikeTrainer with { Phases = true },
+            // The product before branch speed (per-tensor optimizer, Module.zero_grad) and since (flat buffer).
             BareLoopExtras.LikeTrainer with { Phases = true, ModuleZeroGrad = true },
             BareLoopExtras.LikeTrainer with { Phases = true, FlatParameters = true },
         };
@@ -51,7 +46,7 @@ internal static class Ablation
         {
             // Same seed, same data order: flat Adam must reach the same weights as per-tensor Adam.
             double diff = loop.Parameters.Zip(flatLoop.Parameters).Max(p => (p.First - p.Second).abs().max().item<float>());
-            Console.WriteLine($"  flat-parameter prototype: max |Δweight| after the warm-up epochs = {diff:G3}");
+            Console.WriteLine($"  flat parameter buffer: max |Δweight| after the warm-up epochs = {diff:G3}");
             flatCheck = diff;
         }
 
@@ -100,7 +95,7 @@ internal static class Ablation
         }
         md.AppendLine();
         if (flatCheck is double d)
-            md.AppendLine($"Flat-parameter Adam prototype: max |Δweight| against per-tensor Adam after {batches.Length} identical warm-up epoch(s): {d:G3}.").AppendLine();
+            md.AppendLine($"Flat parameter buffer (product): max |Δweight| against per-tensor Adam after {batches.Length} identical warm-up epoch(s): {d:G3}.").AppendLine();
         md.AppendLine("Per-phase share of a step with all extras on (Stopwatch around each phase; CPU ops are synchronous):");
         md.AppendLine();
         md.AppendLine("| batch | variant | " + string.Join(" | ", phases.Keys.Select(k => k.Phase).Distinct()) + " | sum |");

@@ -5,14 +5,14 @@ using static TorchSharp.torch;
 namespace MLNetDeep.Bench;
 
 /// <summary>What the bare loop does besides forward, backward and step; each switch mirrors one thing the trainer does per step.</summary>
-internal sealed record BareLoopExtras(bool LossItem = false, bool Accuracy = false, int CollectEvery = 0, bool Phases = false, bool ModuleZeroGrad = false, bool FlatParameters = false)
+internal sealed record BareLoopExtras(bool LossItem = false, bool Accuracy = false, int CollectEvery = 0, bool Phases = false, bool ModuleZeroGrad = false, bool FlatParameters = false, bool GradientNorms = false)
 {
     public static BareLoopExtras None { get; } = new();
 
-    /// <summary>Everything the product's TrainingLoop does per step (as of this branch).</summary>
-    public static BareLoopExtras LikeTrainer { get; } = new(LossItem: true, Accuracy: true, CollectEvery: 50);
+    /// <summary>Everything the product's TrainingLoop does per step with default options, except the parameter layout.</summary>
+    public static BareLoopExtras LikeTrainer { get; } = new(LossItem: true, Accuracy: true, CollectEvery: 50, GradientNorms: true);
 
-    public string Name => this == None ? "bare" : $"bare{(LossItem ? "+item" : "")}{(Accuracy ? "+acc" : "")}{(CollectEvery > 0 ? "+gc" : "")}{(ModuleZeroGrad ? "+module.zero_grad" : "")}{(FlatParameters ? "+flat-adam" : "")}";
+    public string Name => this == None ? "bare" : $"bare{(LossItem ? "+item" : "")}{(Accuracy ? "+acc" : "")}{(CollectEvery > 0 ? "+gc" : "")}{(ModuleZeroGrad ? "+module.zero_grad" : "")}{(GradientNorms ? "+gradnorms" : "")}{(FlatParameters ? "+flat" : "")}";
 }
 
 /// <summary>
@@ -28,11 +28,14 @@ internal sealed class BareLoop : IDisposable
     private readonly optim.Optimizer _optimizer;
     private readonly Generator _generator;
 
-    private readonly Tensor? _flatGradient;
+    private readonly MLNetDeep.Trainers.Training.FlatParameters? _flat;
+    private readonly Tensor[] _denseWeights;
+    private Tensor? _normSums;
 
     /// <param name="flatParameters">
-    /// Prototype of a proposed product change: every parameter becomes a view into one contiguous buffer, and every
-    /// gradient a view into another, so Adam updates one tensor per step instead of one per parameter.
+    /// The product's layout since branch speed (<c>FlatParameters</c>): every parameter becomes a view into one
+    /// contiguous buffer, and every gradient a view into another, so Adam updates one tensor per step instead of one
+    /// per parameter.
     /// </param>
     public BareLoop(float[] pixels, long[] labels, int[] hidden, int seed, bool flatParameters = false)
     {
@@ -43,31 +46,14 @@ internal sealed class BareLoop : IDisposable
         manual_seed(seed);
         _generator = new Generator((ulong)seed);
         _network = Mlp(width, hidden, 10);
+        _denseWeights = _network.modules().OfType<TorchSharp.Modules.Linear>().Select(l => (Tensor)l.weight!).ToArray();
         if (!flatParameters)
         {
             _optimizer = optim.Adam(_network.parameters(), 1e-3, 0.9, 0.999, 1e-7);
             return;
         }
-        var parameters = _network.parameters().ToList();
-        long total = parameters.Sum(p => p.numel());
-        var flat = new TorchSharp.Modules.Parameter(zeros(total));
-        _flatGradient = zeros(total);
-        using (no_grad())
-        {
-            long offset = 0;
-            foreach (var p in parameters)
-            {
-                long n = p.numel();
-                var view = flat.narrow(0, offset, n).view(p.shape);
-                view.copy_(p);
-                p.set_(view);
-                // Backward accumulates into an existing gradient in place, so the views stay views.
-                p.grad = _flatGradient.narrow(0, offset, n).view(p.shape);
-                offset += n;
-            }
-        }
-        flat.grad = _flatGradient;
-        _optimizer = optim.Adam(new[] { flat }, 1e-3, 0.9, 0.999, 1e-7);
+        _flat = MLNetDeep.Trainers.Training.FlatParameters.Create(_network);
+        _optimizer = optim.Adam(new[] { _flat.Parameter }, 1e-3, 0.9, 0.999, 1e-7);
     }
 
     /// <summary>The benchmark network: Linear(no bias) → BN → ReLU per hidden layer, then Linear.</summary>
@@ -92,20 +78,40 @@ internal sealed class BareLoop : IDisposable
     /// <summary>Per-phase wall time of the last epoch run with <see cref="BareLoopExtras.Phases"/>, in seconds.</summary>
     public Dictionary<string, double> PhaseSeconds { get; } = new();
 
+    /// <summary>The same, step by step: each phase's seconds in every step of the last epoch run with phases.</summary>
+    public Dictionary<string, List<double>> PhaseStepSeconds { get; } = new();
+
     /// <summary>Runs one epoch and returns its wall-clock seconds.</summary>
     public double Epoch(int batchSize, BareLoopExtras extras)
     {
+        var clock = Stopwatch.StartNew();
+        foreach (var _ in Steps(batchSize, extras))
+        {
+        }
+        return clock.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>
+    /// Runs one epoch step by step, yielding each step's seconds after its dispose scope is closed, so two loops
+    /// can be interleaved step by step (the scopes never nest across loops).
+    /// </summary>
+    public IEnumerable<double> Steps(int batchSize, BareLoopExtras extras)
+    {
         PhaseSeconds.Clear();
+        PhaseStepSeconds.Clear();
         var phase = new Stopwatch();
         void Mark(string name)
         {
             if (!extras.Phases)
                 return;
             PhaseSeconds[name] = PhaseSeconds.GetValueOrDefault(name) + phase.Elapsed.TotalSeconds;
+            if (!PhaseStepSeconds.TryGetValue(name, out var steps))
+                PhaseStepSeconds[name] = steps = new List<double>();
+            steps.Add(phase.Elapsed.TotalSeconds);
             phase.Restart();
         }
 
-        var clock = Stopwatch.StartNew();
+        var stepClock = new Stopwatch();
         _network.train();
         long rows = _x.shape[0];
         long correct = 0;
@@ -117,6 +123,7 @@ internal sealed class BareLoop : IDisposable
             long count = Math.Min(batchSize, rows - start);
             if (count == 1)
                 break; // BN cannot train on one row; the trainer skips such a batch too.
+            stepClock.Restart();
             phase.Restart();
             using var scope = NewDisposeScope();
             var index = order.narrow(0, start, count);
@@ -125,8 +132,8 @@ internal sealed class BareLoop : IDisposable
             Mark("gather");
             // Optimizer.zero_grad zeroes each gradient from C#, one native call and wrapper per parameter;
             // Module.zero_grad drops them all (set_to_none) in one native call.
-            if (_flatGradient is not null)
-                _flatGradient.zero_(); // set_to_none would break the views
+            if (_flat is not null)
+                _flat.ZeroGradients(); // set_to_none would break the views
             else if (extras.ModuleZeroGrad)
                 _network.zero_grad();
             else
@@ -138,6 +145,16 @@ internal sealed class BareLoop : IDisposable
             Mark("loss");
             loss.backward();
             Mark("backward");
+            if (extras.GradientNorms)
+            {
+                // What GradientNormRecorder does each step (RecordGradientNorms defaults to true).
+                using var norms = stack(_denseWeights.Select(w => w.grad!.norm()).ToArray());
+                if (_normSums is null)
+                    _normSums = norms.detach().clone().DetachFromDisposeScope();
+                else
+                    _normSums.add_(norms);
+            }
+            Mark("grad norms");
             _optimizer.step();
             Mark("optimizer");
             if (extras.LossItem)
@@ -157,9 +174,9 @@ internal sealed class BareLoop : IDisposable
             Mark("gc");
             scope.Dispose();
             Mark("dispose");
+            yield return stepClock.Elapsed.TotalSeconds;
         }
         GC.KeepAlive(correct + lossSum);
-        return clock.Elapsed.TotalSeconds;
     }
 
     public void Dispose()
@@ -167,7 +184,8 @@ internal sealed class BareLoop : IDisposable
         _optimizer.Dispose();
         _network.Dispose();
         _generator.Dispose();
-        _flatGradient?.Dispose();
+        _flat?.Dispose();
+        _normSums?.Dispose();
         _x.Dispose();
         _y.Dispose();
     }

@@ -139,3 +139,15 @@ internal static class Results
         Console.WriteLine(text);
     }
 }
+
+/// <summary>The settings and data every bare-loop step (ablation, interleave) reads from its arguments.</summary>
+internal sealed record LoopBenchSetup(string Dir, int Rounds, int Rows, int Threads, int[] Batches, float[] Pixels, long[] Labels)
+{
+    public static LoopBenchSetup From(Args args)
+    {
+        int rows = args.Int("--rows", 55_000);
+        var data = BenchData.LoadArrays(args, rows);
+        return new LoopBenchSetup(Results.Directory(args), args.Int("--rounds", 3), rows, args.Int("--threads", 2),
+            args.Ints("--batches", "32,256"), BenchData.Pixels(data.Train), BenchData.Labels(data.Train));
+    }
+}

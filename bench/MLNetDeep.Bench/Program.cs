@@ -2,7 +2,7 @@
 //
 //   dotnet run -c Release --project bench/MLNetDeep.Bench -- <command> [--option value ...]
 //
-// Commands: throughput, ablation, fitparts, ceiling, accuracy, search, inference, memory, scale. Each writes
+// Commands: throughput, ablation, interleave, fitparts, ceiling, accuracy, search, inference, memory, scale. Each writes
 // bench/results/<command>.csv and .md (or --out DIR).
 using System.Globalization;
 using MLNetDeep.Bench;
@@ -12,7 +12,7 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
 if (args.Length == 0)
 {
-    Console.Error.WriteLine("usage: MLNetDeep.Bench <throughput|ablation|ceiling|accuracy|search|inference|memory|scale> [--option value ...]");
+    Console.Error.WriteLine("usage: MLNetDeep.Bench <throughput|ablation|interleave|ceiling|accuracy|search|inference|memory|scale> [--option value ...]");
     return 2;
 }
 
@@ -22,6 +22,7 @@ return args[0] switch
 {
     "throughput" => Throughput.Run(options),
     "ablation" => Ablation.Run(options),
+    "interleave" => Interleaved.Run(options),
     "ceiling" => Ceiling.Run(options),
     "accuracy" => Accuracy.Run(options),
     "search" => Accuracy.Search(options),

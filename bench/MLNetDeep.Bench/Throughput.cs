@@ -71,11 +71,19 @@ internal static class Throughput
                     switch (contender)
                     {
                         case "trainer":
-                            var (perEpoch, fit) = RunTrainer(views.Train, batch, epochs, threads);
+                        case "trainer-pertensor":
+                        case "trainer-nonorms":
+                            // trainer-pertensor: the optimizer over each parameter tensor, as before branch speed;
+                            // trainer-nonorms: RecordGradientNorms = false, to price the default per-step norms.
+                            var (perEpoch, fit) = RunTrainer(views.Train, batch, epochs, threads,
+                                flatParameters: contender != "trainer-pertensor", gradientNorms: contender != "trainer-nonorms");
                             for (int e = 0; e < perEpoch.Count; e++)
-                                Record(round, batch, "trainer", e + 1, perEpoch[e]);
-                            Record(round, batch, "trainer-fit", 0, fit);
-                            Record(round, batch, "trainer-outside-epochs", 0, fit - perEpoch.Sum());
+                                Record(round, batch, contender, e + 1, perEpoch[e]);
+                            if (contender == "trainer")
+                            {
+                                Record(round, batch, "trainer-fit", 0, fit);
+                                Record(round, batch, "trainer-outside-epochs", 0, fit - perEpoch.Sum());
+                            }
                             break;
                         case "bare":
                             TorchSharp.torch.set_num_threads(threads);
@@ -138,7 +146,8 @@ internal static class Throughput
         return clock.Elapsed.TotalSeconds;
     }
 
-    public static (List<double> PerEpoch, double FitSeconds) RunTrainer(IDataView train, int batch, int epochs, int threads, double dropout = 0)
+    public static (List<double> PerEpoch, double FitSeconds) RunTrainer(IDataView train, int batch, int epochs, int threads, double dropout = 0,
+        bool flatParameters = true, bool gradientNorms = true)
     {
         var ml = new MLContext(seed: 1);
         var trainer = ml.MulticlassClassification.Trainers.DeepNeuralNetwork(new DeepNeuralNetworkOptions
@@ -150,6 +159,8 @@ internal static class Throughput
             BatchSize = batch,
             Seed = 1,
             NumberOfThreads = threads,
+            RecordGradientNorms = gradientNorms,
+            FlatParameterBuffer = flatParameters,
         });
         var clock = Stopwatch.StartNew();
         using var model = trainer.Fit(train);
@@ -186,6 +197,16 @@ internal static class Throughput
 
     private static string Inv(int v) => v.ToString(CultureInfo.InvariantCulture);
 
+    private static double MedianOf(List<(int Round, int Batch, string Contender, int Epoch, double Seconds)> samples, int batch, string contender) =>
+        Stats.Median(samples.Where(s => s.Batch == batch && s.Contender == contender && s.Epoch >= 2).Select(s => s.Seconds));
+
+    /// <summary>Per round, the median epoch of one contender over the other's; then the median over rounds.</summary>
+    private static double Paired(List<(int Round, int Batch, string Contender, int Epoch, double Seconds)> samples, int rounds, int batch, string a, string b) =>
+        Stats.Median(Enumerable.Range(1, rounds).Select(r =>
+            Stats.Median(samples.Where(s => s.Round == r && s.Batch == batch && s.Contender == a && s.Epoch >= 2).Select(s => s.Seconds)) /
+            Stats.Median(samples.Where(s => s.Round == r && s.Batch == batch && s.Contender == b && s.Epoch >= 2).Select(s => s.Seconds)))
+            .Where(double.IsFinite));
+
     private static string Summarize(List<(int Round, int Batch, string Contender, int Epoch, double Seconds)> samples, int[] batches, int rows, int rounds, int epochs, int threads)
     {
         var md = new StringBuilder();
@@ -197,17 +218,28 @@ internal static class Throughput
         var ceilingLines = new List<string>();
         foreach (int batch in batches)
         {
-            double Med(string c) => Stats.Median(samples.Where(s => s.Batch == batch && s.Contender == c && s.Epoch >= 2).Select(s => s.Seconds));
-            // Paired ratio: per round, median epoch of one contender over the other's; then the median over rounds.
-            double PairedRatio(string a, string b) => Stats.Median(Enumerable.Range(1, rounds).Select(r =>
-                Stats.Median(samples.Where(s => s.Round == r && s.Batch == batch && s.Contender == a && s.Epoch >= 2).Select(s => s.Seconds)) /
-                Stats.Median(samples.Where(s => s.Round == r && s.Batch == batch && s.Contender == b && s.Epoch >= 2).Select(s => s.Seconds)))
-                .Where(double.IsFinite));
+            double Med(string c) => MedianOf(samples, batch, c);
+            double PairedRatio(string a, string b) => Paired(samples, rounds, batch, a, b);
             double outside = Stats.Median(samples.Where(s => s.Batch == batch && s.Contender == "trainer-outside-epochs").Select(s => s.Seconds));
             double t = Med("trainer"), b = Med("bare"), p = Med("pytorch"), mm = Med("matmul-only");
             if (double.IsFinite(mm))
                 ceilingLines.Add($"| {batch} | {Stats.F(mm)} | {Stats.F(flop / mm / 1e9, "F1")} | {Stats.F(PairedRatio("matmul-only", "trainer"), "P0")} |");
             md.AppendLine($"| {batch} | {Stats.F(t)} | {Stats.F(b)} | {Stats.F(p)} | {Stats.F(PairedRatio("trainer", "pytorch"), "F2")} | {Stats.F(PairedRatio("trainer", "bare"), "F2")} | {Stats.F(PairedRatio("bare", "pytorch"), "F2")} | {Stats.F(outside, "F2")} | {Stats.F(flop / t / 1e9, "F1")} | {Stats.F(flop / b / 1e9, "F1")} | {Stats.F(flop / p / 1e9, "F1")} |");
+        }
+        var variants = samples.Select(s => s.Contender).Distinct().Where(c => c is "trainer-pertensor" or "trainer-nonorms").ToList();
+        if (variants.Count > 0)
+        {
+            md.AppendLine();
+            md.AppendLine("| batch | trainer variant | epoch s | trainer / variant (paired) | GFLOP/s | share of the ceiling (matmul-only / variant, paired) |");
+            md.AppendLine("|---:|---|---:|---:|---:|---:|");
+            foreach (int batch in batches)
+            {
+                foreach (var v in variants.Prepend("trainer"))
+                {
+                    double m = MedianOf(samples, batch, v);
+                    md.AppendLine($"| {batch} | {v} | {Stats.F(m)} | {Stats.F(Paired(samples, rounds, batch, "trainer", v), "F3")} | {Stats.F(flop / m / 1e9, "F1")} | {Stats.F(Paired(samples, rounds, batch, "matmul-only", v), "P0")} |");
+                }
+            }
         }
         md.AppendLine();
         md.AppendLine($"Matmul work per epoch: {flop / 1e9:F2} GFLOP (2·N·563,400). Ratios are medians of per-round ratios (same round, same load).");

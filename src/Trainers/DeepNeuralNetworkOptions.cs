@@ -132,6 +132,13 @@ public sealed class DeepNeuralNetworkOptions
     /// <summary>Extra callbacks, for tests that watch the loop batch by batch.</summary>
     internal List<Training.Callbacks.TrainingCallback> AdditionalCallbacks { get; } = new();
 
+    /// <summary>
+    /// Whether the optimizer updates all parameters as one flat tensor (see <see cref="Training.FlatParameters"/>)
+    /// rather than one tensor at a time: the same arithmetic, fewer native calls. Internal, so tests and the bench
+    /// can compare both layouts. Default: true.
+    /// </summary>
+    internal bool FlatParameterBuffer { get; set; } = true;
+
     /// <summary>Intra-op CPU threads for libtorch during Fit (the process-wide count is restored afterwards). Results are bit-reproducible only at a fixed thread count. Default: null (libtorch's choice, usually the core count).</summary>
     public int? NumberOfThreads { get; set; }
 

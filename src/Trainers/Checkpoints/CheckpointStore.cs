@@ -24,7 +24,8 @@ namespace MLNetDeep.Trainers.Checkpoints;
 /// </remarks>
 internal static class CheckpointStore
 {
-    public const int FormatVersion = 2;
+    // Version 3: the optimizer state is one flat tensor per statistic (FlatParameters), not one per parameter.
+    public const int FormatVersion = 3;
     private const int HashLength = 32;
     public const string FileName = "checkpoint.mlnd";
     private static readonly byte[] Magic = "MLNDCKPT"u8.ToArray();

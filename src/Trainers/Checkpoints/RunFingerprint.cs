@@ -44,6 +44,8 @@ internal static class RunFingerprint
         Add(nameof(o.GradientClipNorm), o.GradientClipNorm);
         Add(nameof(o.GradientClipValue), o.GradientClipValue);
         Add(nameof(o.MaxNorm), o.MaxNorm);
+        // The optimizer state's shapes follow the parameter layout, so one layout cannot resume the other's.
+        Add(nameof(o.FlatParameterBuffer), o.FlatParameterBuffer);
         Add(nameof(o.EarlyStopping), o.EarlyStopping is { } e ? $"{e.Metric},{e.Patience},{e.MinDelta},{e.RestoreBestWeights}" : null);
 
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);

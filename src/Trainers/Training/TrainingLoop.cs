@@ -43,7 +43,9 @@ internal sealed class TrainingLoop
         using var xValidation = validation is null ? null : OnDevice(tensor(validation.Features, new long[] { validation.RowCount, validation.FeatureCount }));
         using var yValidation = validation is null ? null : _objective.CreateTargets(validation.Targets, _device);
 
-        using var optimizer = OptimizerFactory.Create(_options, network.parameters());
+        // After network.to(device), which the trainer has done: moving would cut the parameters from the buffer.
+        using var flat = _options.FlatParameterBuffer ? FlatParameters.Create(network) : null;
+        using var optimizer = OptimizerFactory.Create(_options, flat is null ? network.parameters() : new[] { flat.Parameter });
         var state = new TrainingState(network, optimizer, _options, _objective, _host, generator, validation is not null);
         var penalty = new WeightPenalty(Network.NetworkBuilder.DenseWeights(network), _options.L1, _options.L2);
         bool hasBatchNorm = network.modules().Any(m => m is TorchSharp.Modules.BatchNorm1d);
@@ -81,9 +83,12 @@ internal sealed class TrainingLoop
                     var rows = order.narrow(0, start, count);
                     var xb = x.index_select(0, rows);
                     var yb = y.index_select(0, rows);
-                    // Module.zero_grad drops every gradient (set_to_none) in one native call; Optimizer.zero_grad
-                    // zeroes them one by one from C#, which was 5 % of a batch-32 step (bench ablation).
-                    network.zero_grad();
+                    // Both are one native call; Optimizer.zero_grad zeroes gradients one by one from C#, which was
+                    // 5 % of a batch-32 step (bench ablation). The flat gradient must stay: its views are the gradients.
+                    if (flat is null)
+                        network.zero_grad();
+                    else
+                        flat.ZeroGradients();
                     var output = network.forward(xb);
                     var loss = _objective.Loss(output, yb);
                     if (penalty.IsActive)

@@ -238,7 +238,7 @@ public sealed class DamagedFileTests(ITestOutputHelper output) : IDisposable
                 break;
             case "version":
                 BitConverter.GetBytes(99).CopyTo(bytes, 8);
-                expected = "has format version 99; this MLNetDeep reads version 2";
+                expected = "has format version 99; this MLNetDeep reads version 3";
                 break;
             case "empty":
                 bytes = Array.Empty<byte>();
