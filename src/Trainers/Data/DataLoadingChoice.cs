@@ -8,9 +8,13 @@ internal static class DataLoadingChoice
     /// <summary>The bytes the training rows take in memory as 32-bit floats.</summary>
     public static long InMemoryBytes(long rows, int width) => rows * width * sizeof(float);
 
-    /// <summary>Whether <paramref name="data"/> is streamed; <paramref name="reason"/> says why.</summary>
-    public static bool Streams(DeepNeuralNetworkOptions options, IDataView data, int width, out string reason)
+    /// <summary>
+    /// Whether <paramref name="data"/> is streamed; <paramref name="reason"/> says why, and <paramref name="rows"/> is the
+    /// row count when it was known or counted (null when a forced mode made counting unnecessary).
+    /// </summary>
+    public static bool Streams(DeepNeuralNetworkOptions options, IDataView data, int width, out string reason, out long? rows)
     {
+        rows = data.GetRowCount();
         switch (options.DataLoading)
         {
             case DataLoadingMode.InMemory:
@@ -20,8 +24,8 @@ internal static class DataLoadingChoice
                 reason = "DataLoading is Streaming";
                 return true;
         }
-        long rows = data.GetRowCount() ?? CountRows(data);
-        long bytes = InMemoryBytes(rows, width);
+        rows ??= CountRows(data);
+        long bytes = InMemoryBytes(rows.Value, width);
         bool streams = bytes > options.InMemoryLimitBytes;
         reason = $"DataLoading is Auto and {rows} rows × {width} features take {bytes:N0} bytes, " +
             (streams ? "more than" : "within") + $" InMemoryLimitBytes ({options.InMemoryLimitBytes:N0})";

@@ -44,14 +44,15 @@ internal static class DataViewReader
     /// <summary>
     /// Reads every row. A row with a non-finite feature or a missing or non-finite label is an error
     /// naming the column, row and slot, unless <paramref name="skipNonFiniteRows"/> is set: then it is
-    /// left out and counted in <paramref name="skipped"/>.
+    /// left out and counted in <paramref name="skipped"/>. <paramref name="rowCount"/>, when a counting pass found it
+    /// for a view that does not know it, sizes the matrix at once instead of by doubling.
     /// </summary>
     public static TrainingMatrix Read(IDataView data, string featureColumnName, string labelColumnName, LabelColumnReader labelReader,
-        string dataRole, bool skipNonFiniteRows, out SkippedRows skipped)
+        string dataRole, bool skipNonFiniteRows, out SkippedRows skipped, long? rowCount = null)
     {
         using var cursor = new ValidatedRowCursor(data, featureColumnName, labelColumnName, labelReader, dataRole, skipNonFiniteRows);
         int width = cursor.Width;
-        long? knownRows = data.GetRowCount();
+        long? knownRows = rowCount ?? data.GetRowCount();
         int capacity = knownRows is long n && n > 0 ? checked((int)n) : 1024;
         var features = new float[(long)capacity * width];
         var targets = new float[capacity];

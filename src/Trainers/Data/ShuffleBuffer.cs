@@ -9,15 +9,14 @@ internal sealed class ShuffleBuffer
 {
     private readonly float[] _features;
     private readonly float[] _targets;
-    private readonly Random _random;
+    private Random _random = new(0);
 
-    public ShuffleBuffer(int capacity, int width, int seed)
+    public ShuffleBuffer(int capacity, int width)
     {
         Capacity = capacity;
         Width = width;
         _features = new float[(long)capacity * width];
         _targets = new float[capacity];
-        _random = new Random(seed);
     }
 
     public int Capacity { get; }
@@ -28,6 +27,13 @@ internal sealed class ShuffleBuffer
     public int Held { get; private set; }
 
     public bool IsFull => Held == Capacity;
+
+    /// <summary>Empties the buffer for a new epoch whose draws <paramref name="seed"/> fixes; the memory is kept, not allocated again.</summary>
+    public void Restart(int seed)
+    {
+        Held = 0;
+        _random = new Random(seed);
+    }
 
     /// <summary>Stores a row in the next free slot; only while not <see cref="IsFull"/>.</summary>
     public void Add(ReadOnlySpan<float> row, float target) => Put(Held++, row, target);

@@ -19,6 +19,7 @@ internal sealed class StreamingBatchSource : IBatchSource
     private readonly Device _device;
     private readonly int _shuffleBufferRows;
     private readonly float[] _firstRows;
+    private ShuffleBuffer? _buffer;
 
     /// <param name="rows">The rows to read each pass.</param>
     /// <param name="rowCount">How many rows a pass gives, from the pre-pass.</param>
@@ -54,7 +55,9 @@ internal sealed class StreamingBatchSource : IBatchSource
         if (shuffle)
         {
             using var draw = randint(int.MaxValue, new long[] { 1 }, dtype: ScalarType.Int64, generator: generator);
-            buffer = new ShuffleBuffer((int)Math.Min(_shuffleBufferRows, RowCount), FeatureCount, (int)draw.item<long>());
+            // Kept from epoch to epoch: a fresh buffer each epoch would have the runtime zero and fault in its pages again.
+            buffer = _buffer ??= new ShuffleBuffer((int)Math.Min(_shuffleBufferRows, RowCount), FeatureCount);
+            buffer.Restart((int)draw.item<long>());
         }
         using var plan = BatchPlan.Batches(RowCount, batchSize, hasBatchNorm).GetEnumerator();
         if (!plan.MoveNext())

@@ -29,18 +29,18 @@ internal sealed class TrainingDataLoader
     public PreparedTrainingData Load(IDataView input, CancellationToken cancellationToken)
     {
         int width = DataViewReader.CheckFeatureColumn(input.Schema, _options.FeatureColumnName, "training");
-        bool streams = DataLoadingChoice.Streams(_options, input, width, out string reason);
+        bool streams = DataLoadingChoice.Streams(_options, input, width, out string reason, out long? rows);
         _host.Info((streams ? "Streaming the data every epoch" : "Reading the data into memory") + $": {reason}.");
-        return streams ? Stream(input, cancellationToken) : ReadInMemory(input);
+        return streams ? Stream(input, cancellationToken) : ReadInMemory(input, rows);
     }
 
-    private InMemoryTrainingData ReadInMemory(IDataView input)
+    private InMemoryTrainingData ReadInMemory(IDataView input, long? rows)
     {
-        var all = Read(input, "training");
+        var all = Read(input, "training", rows);
         var allTargets = TargetStatistics.Of(all.Targets, _labelReader.IsCategorical);
         if (_options.ValidationSet is { } validationSet)
         {
-            var validation = Read(validationSet, "validation");
+            var validation = Read(validationSet, "validation", null);
             RequireSameWidth(validation.FeatureCount, all.FeatureCount);
             return new InMemoryTrainingData(allTargets, all, validation, _labelReader.IsCategorical);
         }
@@ -55,10 +55,10 @@ internal sealed class TrainingDataLoader
         return new InMemoryTrainingData(allTargets, all.Select(order[validationRows..]), all.Select(order[..validationRows]), _labelReader.IsCategorical);
     }
 
-    private TrainingMatrix Read(IDataView data, string dataRole)
+    private TrainingMatrix Read(IDataView data, string dataRole, long? rows)
     {
         var matrix = DataViewReader.Read(data, _options.FeatureColumnName, _options.LabelColumnName, _labelReader, dataRole,
-            _options.SkipRowsWithNonFiniteValues, out var skipped);
+            _options.SkipRowsWithNonFiniteValues, out var skipped, rows);
         WarnSkipped(skipped, matrix.RowCount, dataRole);
         return matrix;
     }

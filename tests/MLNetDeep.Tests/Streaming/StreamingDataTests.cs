@@ -28,13 +28,14 @@ public sealed class StreamingDataTests
         long bytes = 100 * Features * sizeof(float);
         foreach (var data in new[] { known, unknown })
         {
-            Assert.False(DataLoadingChoice.Streams(new DeepNeuralNetworkOptions { InMemoryLimitBytes = bytes }, data, Features, out string within));
+            Assert.False(DataLoadingChoice.Streams(new DeepNeuralNetworkOptions { InMemoryLimitBytes = bytes }, data, Features, out string within, out long? countedWithin));
             Assert.Contains($"{bytes:N0} bytes, within InMemoryLimitBytes", within);
-            Assert.True(DataLoadingChoice.Streams(new DeepNeuralNetworkOptions { InMemoryLimitBytes = bytes - 1 }, data, Features, out string above));
+            Assert.Equal(100, countedWithin);
+            Assert.True(DataLoadingChoice.Streams(new DeepNeuralNetworkOptions { InMemoryLimitBytes = bytes - 1 }, data, Features, out string above, out _));
             Assert.Contains("more than InMemoryLimitBytes", above);
         }
-        Assert.True(DataLoadingChoice.Streams(new DeepNeuralNetworkOptions { DataLoading = DataLoadingMode.Streaming }, known, Features, out _));
-        Assert.False(DataLoadingChoice.Streams(new DeepNeuralNetworkOptions { DataLoading = DataLoadingMode.InMemory, InMemoryLimitBytes = 1 }, known, Features, out _));
+        Assert.True(DataLoadingChoice.Streams(new DeepNeuralNetworkOptions { DataLoading = DataLoadingMode.Streaming }, known, Features, out _, out _));
+        Assert.False(DataLoadingChoice.Streams(new DeepNeuralNetworkOptions { DataLoading = DataLoadingMode.InMemory, InMemoryLimitBytes = 1 }, known, Features, out _, out _));
         Assert.IsType<StreamedTrainingData>(Load(ml, known, new DeepNeuralNetworkOptions { InMemoryLimitBytes = bytes - 1 }));
         Assert.IsType<InMemoryTrainingData>(Load(ml, known, new DeepNeuralNetworkOptions()));
     }
