@@ -40,9 +40,15 @@ public sealed class BinaryDeepNeuralNetworkTrainer : DeepNeuralNetworkTrainerBas
 
     private protected override LabelColumnReader CreateLabelReader() => new BooleanLabelReader();
 
-    private protected override ITrainingObjective CreateObjective(DataViewSchema.Column labelColumn, TrainingMatrix train)
+    private protected override ITrainingObjective CreateObjective(DataViewSchema.Column labelColumn, TargetStatistics train)
     {
-        BooleanLabelReader.RequireBothClasses(train.Targets, labelColumn.Name);
+        // A network cannot learn to tell apart what it never saw apart. Counted, not listed, so a streamed pass can tell.
+        if (train.NonZero == 0 || train.NonZero == train.Count)
+        {
+            throw new ArgumentException(
+                $"Label column '{labelColumn.Name}' is {(train.NonZero == 0 ? "false" : "true")} in all {train.Count} training rows; " +
+                "binary classification needs rows of both classes (true and false).");
+        }
         return new BinaryObjective(Options.PositiveClassWeight);
     }
 

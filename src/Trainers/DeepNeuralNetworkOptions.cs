@@ -99,6 +99,30 @@ public sealed class DeepNeuralNetworkOptions
     /// <summary>An explicit validation set with the same columns as the training data. Default: null.</summary>
     public IDataView? ValidationSet { get; set; }
 
+    /// <summary>
+    /// Whether the data is read into memory or streamed from the view every epoch. Default:
+    /// <see cref="DataLoadingMode.Auto"/>, which streams only data larger than <see cref="InMemoryLimitBytes"/>.
+    /// Streaming gives the same weights as in memory when <see cref="Shuffle"/> is false and there is no
+    /// <see cref="ValidationFraction"/>; shuffled, it shuffles through a bounded buffer, and its validation split
+    /// is a seeded per-row draw, so its size is about, not exactly, the fraction.
+    /// </summary>
+    public DataLoadingMode DataLoading { get; set; } = DataLoadingMode.Auto;
+
+    /// <summary>
+    /// With <see cref="DataLoadingMode.Auto"/>, the largest training data (rows × features × 4 bytes) read into
+    /// memory; larger data is streamed. Must be &gt; 0. Default: 2 GiB (2,147,483,648), so Fashion-MNIST
+    /// (220 MB) stays in memory and a million 784-feature rows (3.1 GB) stream.
+    /// </summary>
+    public long InMemoryLimitBytes { get; set; } = 2L * 1024 * 1024 * 1024;
+
+    /// <summary>
+    /// When streaming with <see cref="Shuffle"/>, the rows held in the shuffle buffer: each row read replaces a
+    /// random one of them, which goes to the next batch. Memory is this × features × 4 bytes (205 MB for 65,536
+    /// rows of 784 features). Rows further apart in the view than the buffer mix less, so data sorted by label
+    /// wants a buffer of several classes' rows, or a shuffled file. Must be &gt;= 1. Default: 65,536.
+    /// </summary>
+    public int ShuffleBufferRows { get; set; } = 65_536;
+
     /// <summary>Early stopping; null turns it off. Default: null.</summary>
     public EarlyStoppingOptions? EarlyStopping { get; set; }
 

@@ -40,7 +40,8 @@ public abstract class DeepNeuralNetworkTrainerBase<TTransformer> : IEstimator<TT
 
     private protected abstract LabelColumnReader CreateLabelReader();
 
-    private protected abstract ITrainingObjective CreateObjective(DataViewSchema.Column labelColumn, TrainingMatrix train);
+    /// <summary>The task's objective, from the statistics of the training rows' targets (one streamed pass computes them too).</summary>
+    private protected abstract ITrainingObjective CreateObjective(DataViewSchema.Column labelColumn, TargetStatistics train);
 
     private protected abstract ITransformer CreatePredictionHead(DataViewSchema schemaWithNetworkOutput, ITrainingObjective objective);
 
@@ -89,26 +90,26 @@ public abstract class DeepNeuralNetworkTrainerBase<TTransformer> : IEstimator<TT
         var labelReader = CreateLabelReader();
         var labelColumn = DataViewReader.FindColumn(input.Schema, Options.LabelColumnName, "label", "training");
         labelReader.CheckType(labelColumn);
-        var all = Read(input, labelReader, "training", host);
-        if (labelReader.IsCategorical && all.Targets.Distinct().Count() < 2)
+        var data = new TrainingDataLoader(Options, labelReader, seed, host).Load(input, cancellationToken);
+        if (labelReader.IsCategorical && data.AllTargets.Classes.Count < 2)
         {
             throw new ArgumentException(
-                $"Label column '{Options.LabelColumnName}' has the single class {labelReader.DescribeTarget(labelColumn, all.Targets[0])} in all {all.RowCount} training rows; " +
+                $"Label column '{Options.LabelColumnName}' has the single class {labelReader.DescribeTarget(labelColumn, data.AllTargets.Classes.First())} in all {data.AllTargets.Count} training rows; " +
                 "a classifier needs rows of at least 2 classes.");
         }
-        var (train, validation) = SplitValidation(all, labelReader, seed, host);
-        if (train.RowCount < 2 && OptionsValidator.UsesBatchNormalization(Options))
-            throw new ArgumentException($"Batch normalization needs at least 2 training rows for a variance; the training data has {train.RowCount}.");
-        if (validation is not null && labelReader.IsCategorical)
+        var train = data.TrainTargets;
+        if (train.Count < 2 && OptionsValidator.UsesBatchNormalization(Options))
+            throw new ArgumentException($"Batch normalization needs at least 2 training rows for a variance; the training data has {train.Count}.");
+        if (data.ValidationTargets is { } validation && labelReader.IsCategorical)
             WarnAboutAbsentClasses(train, validation, labelReader, labelColumn, host);
         var objective = CreateObjective(labelColumn, train);
-        host.Info($"Training on {train.RowCount} rows of {train.FeatureCount} features" +
-            (validation is null ? "" : $", validating on {validation.RowCount} rows") + $"; seed {seed}.");
+        host.Info($"Training on {train.Count} rows of {data.FeatureCount} features" +
+            (data.ValidationTargets is null ? "" : $", validating on {data.ValidationTargets.Count} rows") + $"; seed {seed}.");
 
         // Dropout draws from libtorch's global generator; everything else uses our own, so both are seeded.
         torch.manual_seed(seed);
         using var generator = new Generator((ulong)seed);
-        var network = NetworkBuilder.Build(Options, train.FeatureCount, objective.OutputWidth, generator);
+        var network = NetworkBuilder.Build(Options, data.FeatureCount, objective.OutputWidth, generator);
         try
         {
             var device = host.ResolveDevice();
@@ -116,19 +117,22 @@ public abstract class DeepNeuralNetworkTrainerBase<TTransformer> : IEstimator<TT
             TrainingOutcome outcome;
             try
             {
-                string fingerprint = Options.CheckpointDirectory is null ? "" : Checkpoints.RunFingerprint.Compute(Options, seed, train, validation);
-                outcome = new TrainingLoop(Options, objective, host, device).Run(network, train, validation, generator, fingerprint, cancellationToken);
+                string fingerprint = Options.CheckpointDirectory is null ? "" : data.Fingerprint(Options, seed);
+                var (trainSource, validationSource) = data.CreateSources(objective, device);
+                using (trainSource)
+                using (validationSource)
+                    outcome = new TrainingLoop(Options, objective, host, device).Run(network, trainSource, validationSource, generator, fingerprint, cancellationToken);
             }
             catch (TrainingDivergence diverged)
             {
                 var best = diverged.History is { } history
-                    ? Build(network, new TrainingOutcome(history, Array.Empty<Observability.GradientNormRecord>()), input.Schema, train.FeatureCount, seed, objective)
+                    ? Build(network, new TrainingOutcome(history, Array.Empty<Observability.GradientNormRecord>()), input.Schema, data.FeatureCount, seed, objective)
                     : null;
                 if (best is null)
                     network.Dispose();
                 throw new TrainingDivergedException(diverged.Epoch, diverged.Step, diverged.Loss, best, diverged.BrokenAfterStep);
             }
-            return Build(network, outcome, input.Schema, train.FeatureCount, seed, objective);
+            return Build(network, outcome, input.Schema, data.FeatureCount, seed, objective);
         }
         catch (Exception ex) when (ex is not TrainingDivergedException)
         {
@@ -176,33 +180,21 @@ public abstract class DeepNeuralNetworkTrainerBase<TTransformer> : IEstimator<TT
         return stream.ToArray();
     }
 
-    private TrainingMatrix Read(IDataView data, LabelColumnReader labelReader, string dataRole, TrainingHost host)
-    {
-        var matrix = DataViewReader.Read(data, Options.FeatureColumnName, Options.LabelColumnName, labelReader, dataRole,
-            Options.SkipRowsWithNonFiniteValues, out var skipped);
-        if (skipped.Count > 0)
-        {
-            host.Warning($"Skipped {skipped.Count} of {skipped.Count + matrix.RowCount} rows of the {dataRole} data (first at row {skipped.FirstRow}) " +
-                $"with a non-finite value in '{Options.FeatureColumnName}' or a missing or non-finite '{Options.LabelColumnName}' (SkipRowsWithNonFiniteValues).");
-        }
-        return matrix;
-    }
-
     /// <summary>
     /// A class with no validation rows is never measured, and one with no training rows is never learned;
     /// both are easy to miss with rare classes and a small split, so they are warned about rather than silent.
     /// </summary>
-    private void WarnAboutAbsentClasses(TrainingMatrix train, TrainingMatrix validation, LabelColumnReader labelReader, DataViewSchema.Column labelColumn, TrainingHost host)
+    private void WarnAboutAbsentClasses(TargetStatistics train, TargetStatistics validation, LabelColumnReader labelReader, DataViewSchema.Column labelColumn, TrainingHost host)
     {
-        var inTrain = train.Targets.ToHashSet();
-        var inValidation = validation.Targets.ToHashSet();
+        var inTrain = train.Classes.ToHashSet();
+        var inValidation = validation.Classes.ToHashSet();
         string Names(IEnumerable<float> targets) => string.Join(", ", targets.Order().Select(t => labelReader.DescribeTarget(labelColumn, t)));
         string source = Options.ValidationSet is null ? $"The ValidationFraction {Options.ValidationFraction} split" : "The ValidationSet";
         var notValidated = inTrain.Except(inValidation).ToList();
         if (notValidated.Count > 0)
         {
             host.Warning($"{source} has no rows of class(es) {Names(notValidated)} of label column '{Options.LabelColumnName}' " +
-                $"({validation.RowCount} validation rows), so validation loss and metrics do not measure them. Use more validation rows or a stratified ValidationSet.");
+                $"({validation.Count} validation rows), so validation loss and metrics do not measure them. Use more validation rows or a stratified ValidationSet.");
         }
         var notTrained = inValidation.Except(inTrain).ToList();
         if (notTrained.Count > 0)
@@ -210,28 +202,5 @@ public abstract class DeepNeuralNetworkTrainerBase<TTransformer> : IEstimator<TT
             host.Warning($"The training rows have no rows of class(es) {Names(notTrained)} of label column '{Options.LabelColumnName}', " +
                 "which the validation rows do have: the network cannot learn them.");
         }
-    }
-
-    private (TrainingMatrix Train, TrainingMatrix? Validation) SplitValidation(TrainingMatrix all, LabelColumnReader labelReader, int seed, TrainingHost host)
-    {
-        if (Options.ValidationSet is { } validationSet)
-        {
-            var validation = Read(validationSet, labelReader, "validation", host);
-            if (validation.FeatureCount != all.FeatureCount)
-                throw new ArgumentException($"ValidationSet's '{Options.FeatureColumnName}' vectors have {validation.FeatureCount} values; the training data's have {all.FeatureCount}.");
-            return (all, validation);
-        }
-        if (Options.ValidationFraction <= 0)
-            return (all, null);
-
-        int validationRows = (int)Math.Round(all.RowCount * Options.ValidationFraction);
-        if (validationRows < 1 || validationRows >= all.RowCount)
-        {
-            throw new ArgumentException(
-                $"ValidationFraction {Options.ValidationFraction} of {all.RowCount} rows leaves {validationRows} validation and {all.RowCount - validationRows} training rows; both need at least one.");
-        }
-        var order = Enumerable.Range(0, all.RowCount).ToArray();
-        new Random(seed).Shuffle(order);
-        return (all.Select(order[validationRows..]), all.Select(order[..validationRows]));
     }
 }

@@ -36,7 +36,7 @@ public sealed class MulticlassDeepNeuralNetworkTrainer : DeepNeuralNetworkTraine
 
     private protected override LabelColumnReader CreateLabelReader() => new KeyLabelReader();
 
-    private protected override ITrainingObjective CreateObjective(DataViewSchema.Column labelColumn, TrainingMatrix train) =>
+    private protected override ITrainingObjective CreateObjective(DataViewSchema.Column labelColumn, TargetStatistics train) =>
         new MulticlassObjective(KeyLabelReader.ClassCount(labelColumn));
 
     private protected override ITransformer CreatePredictionHead(DataViewSchema schemaWithNetworkOutput, ITrainingObjective objective) =>

@@ -52,6 +52,9 @@ internal static class OptionsValidator
         RequireDefined(o.WeightInitializer, nameof(o.WeightInitializer));
         RequireDefined(o.BatchNormalization, nameof(o.BatchNormalization));
         RequireDefined(o.Optimizer, nameof(o.Optimizer));
+        RequireDefined(o.DataLoading, nameof(o.DataLoading));
+        Require(o.InMemoryLimitBytes > 0, nameof(o.InMemoryLimitBytes), o.InMemoryLimitBytes, "a byte count > 0 (data larger than it is streamed when DataLoading is Auto)");
+        Require(o.ShuffleBufferRows >= 1, nameof(o.ShuffleBufferRows), o.ShuffleBufferRows, "a row count >= 1 (rows held to shuffle a streamed epoch)");
         bool hasValidation = o.ValidationSet is not null || o.ValidationFraction > 0;
         if (o.EarlyStopping is { } early)
         {

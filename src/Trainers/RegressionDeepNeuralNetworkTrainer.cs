@@ -37,9 +37,9 @@ public sealed class RegressionDeepNeuralNetworkTrainer : DeepNeuralNetworkTraine
 
     private protected override LabelColumnReader CreateLabelReader() => new FloatLabelReader();
 
-    private protected override ITrainingObjective CreateObjective(DataViewSchema.Column labelColumn, TrainingMatrix train) =>
+    private protected override ITrainingObjective CreateObjective(DataViewSchema.Column labelColumn, TargetStatistics train) =>
         new RegressionObjective(Options.RegressionLoss, Options.HuberDelta,
-            Options.StandardizeLabel ? LabelStandardizer.Fit(train.Targets) : LabelStandardizer.Identity);
+            Options.StandardizeLabel ? LabelStandardizer.Fit(train) : LabelStandardizer.Identity);
 
     private protected override ITransformer CreatePredictionHead(DataViewSchema schemaWithNetworkOutput, ITrainingObjective objective) =>
         PredictionHeads.CreateRegression(Environment, schemaWithNetworkOutput, NetworkOutputColumnName);

@@ -13,7 +13,28 @@ namespace MLNetDeep.Trainers.Checkpoints;
 /// </summary>
 internal static class RunFingerprint
 {
-    public static string Compute(DeepNeuralNetworkOptions o, int seed, TrainingMatrix train, TrainingMatrix? validation)
+    public static string Compute(DeepNeuralNetworkOptions o, int seed, TrainingMatrix train, TrainingMatrix? validation) =>
+        Compute(o, seed, "", hash =>
+        {
+            AppendData(hash, train);
+            if (validation is not null)
+                AppendData(hash, validation);
+        });
+
+    /// <summary>
+    /// The fingerprint of a streamed run, from the SHA-256 of the training and validation rows that its pre-pass
+    /// computed. The shuffle buffer size shapes the streamed order, so it is part of it.
+    /// </summary>
+    public static string Compute(DeepNeuralNetworkOptions o, int seed, long trainRows, byte[] trainDigest, long validationRows, byte[] validationDigest) =>
+        Compute(o, seed, $"Loading=Streaming;{nameof(o.ShuffleBufferRows)}={o.ShuffleBufferRows};", hash =>
+        {
+            hash.AppendData(BitConverter.GetBytes(trainRows));
+            hash.AppendData(trainDigest);
+            hash.AppendData(BitConverter.GetBytes(validationRows));
+            hash.AppendData(validationDigest);
+        });
+
+    private static string Compute(DeepNeuralNetworkOptions o, int seed, string loading, Action<IncrementalHash> appendData)
     {
         var text = new StringBuilder();
         void Add(string name, object? value) => text.Append(name).Append('=').Append(Convert.ToString(value, CultureInfo.InvariantCulture)).Append(';');
@@ -48,11 +69,11 @@ internal static class RunFingerprint
         Add(nameof(o.FlatParameterBuffer), o.FlatParameterBuffer);
         Add(nameof(o.EarlyStopping), o.EarlyStopping is { } e ? $"{e.Metric},{e.Patience},{e.MinDelta},{e.RestoreBestWeights}" : null);
 
+        text.Append(loading);
+
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         hash.AppendData(Encoding.UTF8.GetBytes(text.ToString()));
-        AppendData(hash, train);
-        if (validation is not null)
-            AppendData(hash, validation);
+        appendData(hash);
         return Convert.ToHexString(hash.GetHashAndReset());
     }
 

@@ -33,16 +33,4 @@ internal sealed class BooleanLabelReader : LabelColumnReader
 
     /// <summary>Names target 1 and 0 by the label's values, true and false.</summary>
     public override string DescribeTarget(DataViewSchema.Column column, float target) => target != 0 ? "true" : "false";
-
-    /// <summary>Throws unless <paramref name="targets"/> hold both classes: a network cannot learn to tell apart what it never saw apart.</summary>
-    public static void RequireBothClasses(float[] targets, string labelColumnName)
-    {
-        int positives = targets.Count(t => t != 0);
-        if (positives == 0 || positives == targets.Length)
-        {
-            throw new ArgumentException(
-                $"Label column '{labelColumnName}' is {(positives == 0 ? "false" : "true")} in all {targets.Length} training rows; " +
-                "binary classification needs rows of both classes (true and false).");
-        }
-    }
 }

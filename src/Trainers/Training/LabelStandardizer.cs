@@ -27,15 +27,13 @@ internal sealed class LabelStandardizer
     /// <summary>The identity map: the network trains on raw labels.</summary>
     public static LabelStandardizer Identity { get; } = new(0, 1);
 
-    /// <summary>Mean and (population) standard deviation of <paramref name="labels"/>, accumulated in double.</summary>
-    public static LabelStandardizer Fit(IReadOnlyList<float> labels)
+    /// <summary>Mean and (population) standard deviation of the training labels, accumulated in double.</summary>
+    public static LabelStandardizer Fit(Data.TargetStatistics labels)
     {
-        double mean = labels.Average(l => (double)l);
-        double variance = labels.Sum(l => (l - mean) * (l - mean)) / labels.Count;
-        double deviation = Math.Sqrt(variance);
+        double deviation = labels.StandardDeviation;
         // A constant label has nothing to scale; centring alone lets the network predict it with zero output.
         float scale = deviation > 0 && (float)deviation > 0 ? (float)deviation : 1f;
-        return new LabelStandardizer((float)mean, scale);
+        return new LabelStandardizer((float)labels.Mean, scale);
     }
 
     /// <summary>Labels in training units.</summary>

@@ -35,14 +35,9 @@ internal sealed class TrainingLoop
     /// <summary>Trains <paramref name="network"/> in place.</summary>
     /// <exception cref="TrainingDivergence">The loss became NaN or infinite; the network holds the best completed epoch's weights.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled; training stopped before the next batch.</exception>
-    public TrainingOutcome Run(nn.Module<Tensor, Tensor> network, TrainingMatrix train, TrainingMatrix? validation,
+    public TrainingOutcome Run(nn.Module<Tensor, Tensor> network, IBatchSource train, IBatchSource? validation,
         Generator generator, string fingerprint, CancellationToken cancellationToken)
     {
-        using var x = OnDevice(tensor(train.Features, new long[] { train.RowCount, train.FeatureCount }));
-        using var y = _objective.CreateTargets(train.Targets, _device);
-        using var xValidation = validation is null ? null : OnDevice(tensor(validation.Features, new long[] { validation.RowCount, validation.FeatureCount }));
-        using var yValidation = validation is null ? null : _objective.CreateTargets(validation.Targets, _device);
-
         // After network.to(device), which the trainer has done: moving would cut the parameters from the buffer.
         using var flat = _options.FlatParameterBuffer ? FlatParameters.Create(network) : null;
         using var optimizer = OptimizerFactory.Create(_options, flat is null ? network.parameters() : new[] { flat.Parameter });
@@ -70,19 +65,15 @@ internal sealed class TrainingLoop
                 float lastLoss = float.NaN;
                 long seen = 0;
                 using var metric = _objective.CreateMetric();
-                using var order = _options.Shuffle
-                    ? OnDevice(randperm(train.RowCount, generator: generator))
-                    : arange(train.RowCount, device: _device);
 
-                foreach (var (start, count) in Batches(train.RowCount, _options.BatchSize, hasBatchNorm))
+                foreach (var batch in train.Epoch(_options.BatchSize, _options.Shuffle, hasBatchNorm, generator, cancellationToken))
                 {
+                    using var batchTensors = batch;
                     cancellationToken.ThrowIfCancellationRequested();
                     using var scope = NewDisposeScope();
                     foreach (var callback in callbacks)
                         callback.OnBatchBegin(state);
-                    var rows = order.narrow(0, start, count);
-                    var xb = x.index_select(0, rows);
-                    var yb = y.index_select(0, rows);
+                    var (xb, yb, count) = batch;
                     // Both are one native call; Optimizer.zero_grad zeroes gradients one by one from C#, which was
                     // 5 % of a batch-32 step (bench ablation). The flat gradient must stay: its views are the gradients.
                     if (flat is null)
@@ -115,12 +106,12 @@ internal sealed class TrainingLoop
 
                 // The loss is checked before each step, so the epoch's last step could leave broken weights
                 // unseen: they would be evaluated, checkpointed, and on the last epoch returned as the model.
-                if (BrokenAfterStep(network, x) is string broken)
+                if (BrokenAfterStep(network, train) is string broken)
                     throw Diverged(state, earlyStopping, lastEpoch, lastLoss, broken);
 
                 double? validationLoss = null, validationMetric = null, validationAuc = null;
-                if (xValidation is not null && yValidation is not null)
-                    (validationLoss, validationMetric, validationAuc) = Evaluate(network, xValidation, yValidation, penalty);
+                if (validation is not null)
+                    (validationLoss, validationMetric, validationAuc) = Evaluate(network, validation, penalty, cancellationToken);
 
                 var record = new EpochRecord(epoch, lossSum / seen, metric.Result(), validationLoss, validationMetric,
                     OptimizerFactory.CurrentLearningRate(optimizer), epochClock.Elapsed.TotalSeconds) { ValidationAuc = validationAuc };
@@ -141,13 +132,6 @@ internal sealed class TrainingLoop
             foreach (var callback in callbacks.OfType<IDisposable>())
                 callback.Dispose();
         }
-    }
-
-    /// <summary>The tensor moved to the training device; the source is disposed, since to() returns a new handle even on the same device.</summary>
-    private Tensor OnDevice(Tensor source)
-    {
-        using (source)
-            return source.to(_device);
     }
 
     private List<TrainingCallback> CreateCallbacks(EarlyStoppingCallback? earlyStopping, LastEpochSnapshot lastEpoch, CheckpointWriter? checkpoints)
@@ -187,7 +171,7 @@ internal sealed class TrainingLoop
     /// else the inference-mode outputs for the first training rows, since huge but finite weights overflow
     /// there; null when all is finite. Inference mode draws no random numbers, so runs stay reproducible.
     /// </summary>
-    private static string? BrokenAfterStep(nn.Module<Tensor, Tensor> network, Tensor x)
+    private static string? BrokenAfterStep(nn.Module<Tensor, Tensor> network, IBatchSource train)
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
@@ -199,8 +183,9 @@ internal sealed class TrainingLoop
         network.eval();
         try
         {
-            var output = network.forward(x.narrow(0, 0, Math.Min(x.shape[0], OutputCheckRows)));
-            return output.isfinite().all().item<bool>() ? null : $"the network's outputs for the first {Math.Min(x.shape[0], OutputCheckRows)} training rows";
+            var rows = train.FirstRows(OutputCheckRows);
+            var output = network.forward(rows);
+            return output.isfinite().all().item<bool>() ? null : $"the network's outputs for the first {rows.shape[0]} training rows";
         }
         finally
         {
@@ -212,20 +197,20 @@ internal sealed class TrainingLoop
         new(state.Epochs.ToList(), _objective.MetricName, state.RestoredEpoch ?? state.Epochs.Count,
             state.Epochs.Count < _options.Epochs && state.StopRequested);
 
-    private (double Loss, double Metric, double? Auc) Evaluate(nn.Module<Tensor, Tensor> network, Tensor x, Tensor y, WeightPenalty penalty)
+    private (double Loss, double Metric, double? Auc) Evaluate(nn.Module<Tensor, Tensor> network, IBatchSource validation, WeightPenalty penalty, CancellationToken cancellationToken)
     {
         network.eval();
         using var _ = no_grad();
         using var metric = _objective.CreateMetric();
         using var auc = _objective.CreateValidationAuc();
         double lossSum = 0;
-        long rows = x.shape[0];
-        for (long start = 0; start < rows; start += EvaluationBatchSize)
+        long rows = 0;
+        foreach (var batch in validation.InOrder(EvaluationBatchSize, cancellationToken))
         {
+            using var batchTensors = batch;
             using var scope = NewDisposeScope();
-            long count = Math.Min(EvaluationBatchSize, rows - start);
-            var xb = x.narrow(0, start, count);
-            var yb = y.narrow(0, start, count);
+            var (xb, yb, count) = batch;
+            rows += count;
             var output = network.forward(xb);
             lossSum += _objective.Loss(output, yb).item<float>() * (double)count;
             metric.Add(output, yb);
@@ -240,20 +225,5 @@ internal sealed class TrainingLoop
         }
         network.train();
         return (lossSum / rows + penaltyValue, metric.Result(), auc?.Result());
-    }
-
-    /// <summary>
-    /// Batch boundaries. Batch normalization cannot compute statistics from a single row in training
-    /// mode, so with BN a trailing one-row batch is skipped for that epoch (shuffling varies which row).
-    /// </summary>
-    internal static IEnumerable<(long Start, long Count)> Batches(long rows, int batchSize, bool hasBatchNorm)
-    {
-        for (long start = 0; start < rows; start += batchSize)
-        {
-            long count = Math.Min(batchSize, rows - start);
-            if (count == 1 && hasBatchNorm && start > 0)
-                yield break;
-            yield return (start, count);
-        }
     }
 }

@@ -10,15 +10,18 @@ using MLNetDeep.Trainers.Training.Callbacks;
 
 namespace MLNetDeep.Tests.TrainingControl;
 
-/// <summary>Checkpoints are atomic, refuse the wrong run, and resume to bit-identical weights — also after SIGKILL.</summary>
+/// <summary>Checkpoints are atomic, refuse the wrong run, and resume to bit-identical weights — also after SIGKILL, and when streaming.</summary>
 public sealed class CheckpointTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("mlnetdeep-ckpt-").FullName;
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
-    private static DeepNeuralNetworkOptions Options(string? directory, int epochs) => new()
+    private static DeepNeuralNetworkOptions Options(string? directory, int epochs, DataLoadingMode loading = DataLoadingMode.Auto) => new()
     {
+        DataLoading = loading,
+        // Only read by streamed runs: small enough that the shuffle buffer, not one big shuffle, orders the rows.
+        ShuffleBufferRows = 40,
         HiddenLayers = new[] { 32, 16 },
         BatchNormalization = BatchNormalizationPlacement.BeforeActivation,
         DropoutRate = 0.2,
@@ -69,22 +72,25 @@ public sealed class CheckpointTests : IDisposable
         Assert.Equal(straight.History.BestEpoch, resumed.History.BestEpoch);
     }
 
-    [Fact]
-    public void CancellingMidEpochThenResumingIsBitIdentical()
+    [Theory]
+    [InlineData(DataLoadingMode.Auto)]
+    [InlineData(DataLoadingMode.Streaming)]
+    public void CancellingMidEpochThenResumingIsBitIdentical(DataLoadingMode loading)
     {
         var ml = new MLContext(seed: 1);
         var data = Data(ml);
-        using var straight = ml.MulticlassClassification.Trainers.DeepNeuralNetwork(Options(null, 5)).Fit(data);
+        using var straight = ml.MulticlassClassification.Trainers.DeepNeuralNetwork(Options(null, 5, loading)).Fit(data);
 
-        string dir = Path.Combine(_root, "c");
+        string dir = Path.Combine(_root, "c" + loading);
         using var cancellation = new CancellationTokenSource();
-        var options = Options(dir, 5);
+        var options = Options(dir, 5, loading);
         options.AdditionalCallbacks.Add(new CancelDuringEpoch(epoch: 3, cancellation));
         Assert.ThrowsAny<OperationCanceledException>(() => ml.MulticlassClassification.Trainers.DeepNeuralNetwork(options).Fit(data, cancellation.Token));
         Assert.Equal(2, CheckpointStore.ReadMetadata(CheckpointStore.PathIn(dir)).Epochs.Count);
 
-        using var resumed = ml.MulticlassClassification.Trainers.DeepNeuralNetwork(Options(dir, 5)).Fit(data);
+        using var resumed = ml.MulticlassClassification.Trainers.DeepNeuralNetwork(Options(dir, 5, loading)).Fit(data);
         Assert.Equal(Weights(straight), Weights(resumed));
+        Assert.Equal(straight.History.Epochs.Select(e => (e.TrainLoss, e.ValidationLoss)), resumed.History.Epochs.Select(e => (e.TrainLoss, e.ValidationLoss)));
     }
 
     [Fact]
@@ -99,6 +105,26 @@ public sealed class CheckpointTests : IDisposable
         var error = Assert.Throws<InvalidOperationException>(() => ml.MulticlassClassification.Trainers.DeepNeuralNetwork(other).Fit(data));
         Assert.Contains(CheckpointStore.PathIn(dir), error.Message);
         Assert.Contains("different options or data", error.Message);
+    }
+
+    [Fact]
+    public void AStreamedCheckpointOfOtherRowsOrOfTheInMemoryModeIsRefused()
+    {
+        var ml = new MLContext(seed: 1);
+        var (data, rows) = SyntheticData.Blobs(ml, 320, 10, 3, seed: 8, spread: 2f);
+        string dir = Path.Combine(_root, "streamed");
+        using (ml.MulticlassClassification.Trainers.DeepNeuralNetwork(Options(dir, 1, DataLoadingMode.Streaming)).Fit(data)) { }
+
+        // The view reads the row objects lazily: the changed rows are copies, so 'data' stays as it was.
+        var changedRows = rows.Select(r => new SyntheticData.ClassRow { Features = r.Features.ToArray(), Label = r.Label }).ToList();
+        changedRows[300].Features[3] += 1;
+        var changed = SyntheticData.ToKeyed(ml, changedRows, 10);
+        var error = Assert.Throws<InvalidOperationException>(() => ml.MulticlassClassification.Trainers.DeepNeuralNetwork(Options(dir, 2, DataLoadingMode.Streaming)).Fit(changed));
+        Assert.Contains("different options or data", error.Message);
+        error = Assert.Throws<InvalidOperationException>(() => ml.MulticlassClassification.Trainers.DeepNeuralNetwork(Options(dir, 2, DataLoadingMode.InMemory)).Fit(data));
+        Assert.Contains("different options or data", error.Message);
+        using var resumed = ml.MulticlassClassification.Trainers.DeepNeuralNetwork(Options(dir, 2, DataLoadingMode.Streaming)).Fit(data);
+        Assert.Equal(2, resumed.History.Epochs.Count);
     }
 
     [Theory]
@@ -225,25 +251,5 @@ public sealed class CheckpointTests : IDisposable
         string stdout = process.StandardOutput.ReadToEnd(), stderr = process.StandardError.ReadToEnd();
         Assert.True(process.WaitForExit(300_000), "the probe did not finish in 5 minutes");
         Assert.True(process.ExitCode == 0, $"probe exited {process.ExitCode}: {stdout}\n{stderr}");
-    }
-
-    /// <summary>Cancels the token at the third batch of a given epoch.</summary>
-    private sealed class CancelDuringEpoch : TrainingCallback
-    {
-        private readonly int _epoch;
-        private readonly CancellationTokenSource _source;
-        private int _batches;
-
-        public CancelDuringEpoch(int epoch, CancellationTokenSource source)
-        {
-            _epoch = epoch;
-            _source = source;
-        }
-
-        public override void OnBatchEnd(TrainingState state)
-        {
-            if (state.Epoch == _epoch && ++_batches == 3)
-                _source.Cancel();
-        }
     }
 }
