@@ -153,6 +153,28 @@ public sealed class BatchPredictorTests : IClassFixture<BatchScoringModels>
     }
 
     [Fact]
+    public void OpeningAZipLeavesNoTemporaryFile()
+    {
+        string folder = Directory.CreateTempSubdirectory("mlnetdeep-batch-temp-").FullName;
+        try
+        {
+            var ml = new MLContext(seed: 1) { TempFilePath = folder };
+            // ML.NET writes a loaded zip's ONNX graph into TempFilePath while the chain lives.
+            var loaded = ml.Model.Load(_models.Multiclass.ZipPath, out _);
+            Assert.Single(Directory.GetFiles(folder));
+            ((IDisposable)loaded).Dispose();
+            Assert.Empty(Directory.GetFiles(folder));
+
+            using var predictor = BatchPredictor.Load(ml, _models.Multiclass.ZipPath);
+            Assert.Empty(Directory.GetFiles(folder));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void AModelInsideALargerPipelineIsRejectedWithItsTransformersNamed()
     {
         var model = _models.Multiclass;
