@@ -34,7 +34,8 @@ public static class FeatureWidthCheck
 
     /// <summary>
     /// Creates the check for <paramref name="featureColumn"/>, which must be a known-size float vector in
-    /// <paramref name="inputSchema"/>; scoring data must then have exactly that column type.
+    /// <paramref name="inputSchema"/>; scoring data must then have exactly that column type. For a feature column
+    /// named <c>Score</c> it returns an empty chain: the check cannot be built around that name.
     /// </summary>
     /// <param name="environment">The user's <see cref="MLContext"/>, or the environment behind its catalogs.</param>
     /// <param name="inputSchema">The schema the network was trained on.</param>
@@ -49,6 +50,9 @@ public static class FeatureWidthCheck
             ?? throw new ArgumentException($"The schema has no feature column '{featureColumn}'.", nameof(featureColumn));
         if (column.Type is not VectorDataViewType { IsKnownSize: true, ItemType: var item } vector || item != NumberDataViewType.Single)
             throw new ArgumentException($"Feature column '{featureColumn}' is {column.Type}; a known-size vector of Single was expected.", nameof(featureColumn));
+        // The check's own Score column is dropped again, which would drop a feature column of that name too.
+        if (featureColumn == ScoreColumn)
+            return OnnxScoringChain.Chain();
         // No explicit values: the weights are all zero, and the zip stores a few bytes whatever the width.
         var zeros = new VBuffer<float>(vector.Size, 0, Array.Empty<float>(), Array.Empty<int>());
         var model = PredictionHeads.LinearRegressionModelConstructor().Invoke(new object[] { environment, zeros, 0f });
