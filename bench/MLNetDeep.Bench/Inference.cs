@@ -28,7 +28,8 @@ internal sealed class BenchPrediction
 /// Figure 4: single-row PredictionEngine latency (p50/p99) and batch Transform throughput of the saved DNN zip vs the
 /// LightGbm and SDCA zips (from the accuracy command), alternated round by round. Also what the one-row ONNX path
 /// costs: the same network in a zip whose OnnxTransformer was built with one intra-op thread, and ONNX Runtime called
-/// directly on the exported graph (the floor any ML.NET wrapper could reach).
+/// directly on the exported graph (the floor any ML.NET wrapper could reach); the product's batch API
+/// (<see cref="MulticlassBatchPredictor"/> on the same zip); and the zip with and without its feature-width check.
 /// </summary>
 internal static class Inference
 {
@@ -39,7 +40,7 @@ internal static class Inference
         int rounds = args.Int("--rounds", 5);
         int perRound = args.Int("--rows-per-round", 2000);
         int transformRows = args.Int("--transform-rows", 10_000);
-        string[] which = args.List("--models", "dnn,dnn-intra1,lightgbm,sdca,ort-direct,ort-direct-intra1");
+        string[] which = args.List("--models", "dnn,dnn-nocheck,dnn-widthcheck,dnn-intra1,lightgbm,sdca,ort-direct,ort-direct-intra1,dnn-batch,dnn-batch-intra1");
         var data = BenchData.LoadArrays(args).ToDataViews();
         var test = new MLContext().Data.TakeRows(data.Test, transformRows);
         var rows = data.Test.GetColumn<float[]>("Features").ToArray();
@@ -47,6 +48,10 @@ internal static class Inference
         var scorers = new Dictionary<string, Scorer>();
         foreach (var name in which)
             scorers[name] = Scorer.Create(name, models, data.Train.Schema);
+
+        string loadAtStart = LoadAverage;
+        string parity = BatchParity(models, test);
+        Console.WriteLine($"  {parity}");
 
         var latencies = scorers.Keys.ToDictionary(k => k, _ => new List<double>());
         var throughputs = scorers.Keys.ToDictionary(k => k, _ => new List<double>());
@@ -80,6 +85,8 @@ internal static class Inference
         var md = new StringBuilder();
         md.AppendLine($"### Inference ({rounds} rounds × {perRound} single-row predictions per model, alternated; batch = {transformRows:N0} test rows)");
         md.AppendLine();
+        md.AppendLine($"Load average at the start: {loadAtStart}. {parity}");
+        md.AppendLine();
         md.AppendLine("| model | how it scores | single-row p50 µs | p99 µs | batch rows/s (median) |");
         md.AppendLine("|---|---|---:|---:|---:|");
         foreach (var name in which)
@@ -87,8 +94,29 @@ internal static class Inference
             md.AppendLine($"| {name} | {scorers[name].Description} | {Stats.Percentile(latencies[name], 50):F1} | {Stats.Percentile(latencies[name], 99):F1} | {Stats.Median(throughputs[name]):F0} |");
             scorers[name].Dispose();
         }
+        md.AppendLine();
+        md.AppendLine($"Load average at the end: {LoadAverage}.");
         Results.Markdown(args, "inference.md", md.ToString());
         return 0;
+    }
+
+    private static string LoadAverage => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+
+    /// <summary>How far BatchPredictor's results are from model.Transform's on the same zip and rows.</summary>
+    private static string BatchParity(string models, IDataView test)
+    {
+        var ml = new MLContext(seed: 1);
+        string zip = Path.Combine(models, "dnn.zip");
+        var scored = ml.Model.Load(zip, out _).Transform(test);
+        var scores = scored.GetColumn<float[]>("Score").SelectMany(s => s).ToArray();
+        var labels = scored.GetColumn<uint>("PredictedLabel").ToArray();
+        using var predictor = BatchPredictor.Load<MulticlassBatchPredictor>(ml, zip);
+        var batch = predictor.Predict(test);
+        double maxDiff = scores.Zip(batch.Scores, (a, b) => Math.Abs((double)a - b)).Max();
+        int identical = scores.Zip(batch.Scores).Count(p => BitConverter.SingleToInt32Bits(p.First) == BitConverter.SingleToInt32Bits(p.Second));
+        int mismatches = labels.Zip(batch.PredictedLabels).Count(p => p.First != p.Second);
+        return $"BatchPredictor vs Transform on dnn.zip, {labels.Length:N0} rows: max |Δ Score| = {maxDiff:G3}, " +
+            $"{identical:N0} of {scores.Length:N0} scores bit-identical, {mismatches} PredictedLabel mismatches.";
     }
 
     private abstract class Scorer : IDisposable
@@ -107,11 +135,28 @@ internal static class Inference
         public static Scorer Create(string name, string models, DataViewSchema trainSchema) => name switch
         {
             "dnn" or "lightgbm" or "sdca" => new MlNetScorer(Path.Combine(models, name + ".zip"), $"PredictionEngine over {name}.zip"),
+            "dnn-nocheck" => new MlNetScorer(BuildCheckVariant(models, trainSchema, withCheck: false), "dnn.zip without the feature-width check (as zips were before it)"),
+            "dnn-widthcheck" => new MlNetScorer(BuildCheckVariant(models, trainSchema, withCheck: true), "dnn.zip with FeatureWidthCheck in front of the OnnxTransformer"),
+            "dnn-batch" => new BatchScorer(Path.Combine(models, "dnn.zip"), intraOpThreads: 0),
+            "dnn-batch-intra1" => new BatchScorer(Path.Combine(models, "dnn.zip"), intraOpThreads: 1),
             "dnn-intra1" => new MlNetScorer(BuildIntraOneZip(models, trainSchema), "dnn network in a zip built with OnnxOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1 } (ML.NET does not save them: it reloads with ORT defaults)"),
             "ort-direct" => new OrtScorer(Path.Combine(models, "dnn.onnx"), intraOpThreads: 0),
             "ort-direct-intra1" => new OrtScorer(Path.Combine(models, "dnn.onnx"), intraOpThreads: 1),
             _ => throw new ArgumentException($"Unknown model '{name}'."),
         };
+
+        /// <summary>dnn.zip's chain with or without the feature-width check in front, saved as its own zip.</summary>
+        private static string BuildCheckVariant(string models, DataViewSchema trainSchema, bool withCheck)
+        {
+            var ml = new MLContext(seed: 1);
+            var chain = ((TransformerChain<ITransformer>)ml.Model.Load(Path.Combine(models, "dnn.zip"), out _)).ToList();
+            var core = chain.Where(t => !FeatureWidthCheck.IsWidthCheck(t)).ToList();
+            if (withCheck)
+                core.Insert(0, FeatureWidthCheck.Create(ml, trainSchema, "Features"));
+            var zip = Path.Combine(models, withCheck ? "dnn-widthcheck.zip" : "dnn-nocheck.zip");
+            ml.Model.Save(OnnxScoringChain.Chain(core.ToArray()), trainSchema, zip);
+            return zip;
+        }
 
         /// <summary>
         /// The DNN's scoring chain rebuilt from its ONNX graph with one ORT thread, then saved and loaded back like any
@@ -181,6 +226,26 @@ internal static class Inference
         }
 
         public override void Dispose() => _engine.Dispose();
+    }
+
+    /// <summary>The product's batch API on dnn.zip: one row through Predict(span) for latency, Predict(IDataView) for throughput.</summary>
+    private sealed class BatchScorer : Scorer
+    {
+        private readonly MulticlassBatchPredictor _predictor;
+
+        public BatchScorer(string zip, int intraOpThreads)
+        {
+            _predictor = BatchPredictor.Load<MulticlassBatchPredictor>(new MLContext(seed: 1), zip, new BatchPredictorOptions { IntraOpThreads = intraOpThreads });
+            Description = $"MulticlassBatchPredictor on dnn.zip (batches of 1,024, intra-op threads {(intraOpThreads == 0 ? "default" : intraOpThreads.ToString(System.Globalization.CultureInfo.InvariantCulture))}); Predict(IDataView) reads Score and PredictedLabel";
+        }
+
+        public override string Description { get; }
+
+        public override void PredictOne(float[] features) => _ = _predictor.Predict(features.AsSpan()).PredictedLabels[0];
+
+        public override long ScoreAll(IDataView test, float[][] rows, int count) => _predictor.Predict(test).RowCount;
+
+        public override void Dispose() => _predictor.Dispose();
     }
 
     /// <summary>ONNX Runtime called directly: one preallocated input, batch scoring in chunks of 1,024 rows.</summary>

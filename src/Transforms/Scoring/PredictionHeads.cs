@@ -115,10 +115,10 @@ public static class PredictionHeads
         Find(typeof(BinaryPredictionTransformer<>).MakeGenericType(CalibratedModelType()),
             typeof(IHostEnvironment), CalibratedModelType(), typeof(DataViewSchema), typeof(string), typeof(float), typeof(string));
 
-    private static ConstructorInfo LinearRegressionModelConstructor() =>
+    internal static ConstructorInfo LinearRegressionModelConstructor() =>
         Find(typeof(LinearRegressionModelParameters), typeof(IHostEnvironment), typeof(VBuffer<float>).MakeByRefType(), typeof(float));
 
-    private static ConstructorInfo RegressionTransformerConstructor() =>
+    internal static ConstructorInfo RegressionTransformerConstructor() =>
         Find(typeof(RegressionPredictionTransformer<LinearRegressionModelParameters>),
             typeof(IHostEnvironment), typeof(LinearRegressionModelParameters), typeof(DataViewSchema), typeof(string));
 

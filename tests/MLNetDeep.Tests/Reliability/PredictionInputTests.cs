@@ -32,11 +32,13 @@ public sealed class PredictionInputTests : IDisposable
         public float[] Score { get; set; } = Array.Empty<float>();
     }
 
-    private IDataView Wide(int width)
+    private IDataView Wide(int width) => Wide(_trained.Context, width);
+
+    private static IDataView Wide(MLContext ml, int width)
     {
         var schema = SchemaDefinition.Create(typeof(WideRow));
         schema[nameof(WideRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, width);
-        return _trained.Context.Data.LoadFromEnumerable(
+        return ml.Data.LoadFromEnumerable(
             Enumerable.Range(0, 3).Select(i => new WideRow { Features = Enumerable.Range(0, width).Select(j => (float)(i + j)).ToArray() }), schema);
     }
 
@@ -53,20 +55,22 @@ public sealed class PredictionInputTests : IDisposable
 
     [Fact]
     [Trait("Reliability", "P-02")]
-    public void ALoadedZipNamesTheColumnWhenTheWidthIsNotAMultiple()
+    public void ALoadedZipNamesTheColumnAndTheWidthWhenTheWidthIsNotAMultiple()
     {
-        var error = Assert.ThrowsAny<InvalidOperationException>(() => _trained.Load().Transform(Wide(5)));
-        Assert.Contains("Input 'Features' has shape 1,6, but input data is of length 5", error.Message);
+        var error = Assert.ThrowsAny<ArgumentException>(() => _trained.Load().Transform(Wide(5)));
+        Assert.Contains("Schema mismatch for feature column 'Features': expected Vector<Single, 6>, got Vector<Single, 5>", error.Message);
     }
 
     [Fact]
     [Trait("Reliability", "P-03")]
-    public void ALoadedZipFailsWhileReadingWhenTheWidthIsAMultiple()
+    public void ALoadedZipRejectsAMultipleOfTheWidthBeforeReadingRows()
     {
-        // ML.NET's own check passes a multiple of the width; ONNX Runtime then refuses each row, naming no column.
-        var scored = _trained.Load().Transform(Wide(12));
-        var error = Assert.ThrowsAny<Exception>(() => scored.GetColumn<float[]>("Score").ToArray());
-        Assert.Contains("Length of memory (12) must match product of dimensions (6)", Innermost(error).Message);
+        // ML.NET's OnnxTransformer alone accepts a multiple of the width and ONNX Runtime fails on the first row read;
+        // the chain's width check (FeatureWidthCheck) fails when the chain is bound instead.
+        var loaded = _trained.Load();
+        var error = Assert.ThrowsAny<ArgumentException>(() => loaded.Transform(Wide(12)));
+        Assert.Contains("Schema mismatch for feature column 'Features': expected Vector<Single, 6>, got Vector<Single, 12>", error.Message);
+        Assert.ThrowsAny<ArgumentException>(() => loaded.GetOutputSchema(Wide(12).Schema));
     }
 
     [Fact]
@@ -145,10 +149,45 @@ public sealed class PredictionInputTests : IDisposable
         }
     }
 
-    private static Exception Innermost(Exception error)
+    [Theory]
+    [InlineData(1568)]
+    [InlineData(783)]
+    [InlineData(785)]
+    [Trait("Reliability", "P-09")]
+    public void ALoadedZipOfA784WideModelRejectsOtherWidthsWhenBound(int width)
     {
-        while (error.InnerException is not null)
-            error = error.InnerException;
-        return error;
+        var ml = new MLContext(seed: 1);
+        using var model = new TrainedModel(ml, features: 784, rows: 40);
+        var loaded = model.Load();
+        var data = Wide(ml, width);
+        string expected = $"Schema mismatch for feature column 'Features': expected Vector<Single, 784>, got Vector<Single, {width}>";
+        Assert.Contains(expected, Assert.ThrowsAny<ArgumentException>(() => loaded.Transform(data)).Message);
+        Assert.Contains(expected, Assert.ThrowsAny<ArgumentException>(() => loaded.GetOutputSchema(data.Schema)).Message);
+        // PredictionEngine binds without ML.NET's schema propagation, whose message names the column; the scorer's own names both widths.
+        var engine = Assert.ThrowsAny<InvalidOperationException>(() => ml.Model.CreatePredictionEngine<WideRow, Prediction>(loaded, data.Schema));
+        Assert.Contains($"Incompatible features column type: 'Vector<Single, {width}>' vs 'Vector<Single, 784>'", engine.Message);
+    }
+
+    [Fact]
+    [Trait("Reliability", "P-10")]
+    public void TheWidthCheckLeavesScoresBitIdentical()
+    {
+        // The same zip without its first transformer (the check) is what zips saved before the check score with.
+        var loaded = (TransformerChain<ITransformer>)_trained.Load();
+        Assert.True(MLNetDeep.Transforms.Scoring.FeatureWidthCheck.IsWidthCheck(loaded.First()));
+        var withoutCheck = new TransformerChain<ITransformer>(loaded.Skip(1).ToArray());
+        var row = new UnlabeledRow { Features = _trained.Rows[0].Features.ToArray() };
+        row.Features[1] = -0f;
+        var data = _trained.Context.Data.LoadFromEnumerable(_trained.Rows.Take(50).Select(r => new UnlabeledRow { Features = r.Features }).Append(row), SchemaOf());
+        var expected = TrainedModel.Scores(withoutCheck, data).SelectMany(s => s).Select(BitConverter.SingleToInt32Bits);
+        Assert.Equal(expected, TrainedModel.Scores(loaded, data).SelectMany(s => s).Select(BitConverter.SingleToInt32Bits));
+        Assert.Equal(expected, TrainedModel.Scores(_trained.Model, data).SelectMany(s => s).Select(BitConverter.SingleToInt32Bits));
+    }
+
+    private static SchemaDefinition SchemaOf()
+    {
+        var schema = SchemaDefinition.Create(typeof(UnlabeledRow));
+        schema[nameof(UnlabeledRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, TrainedModel.Features);
+        return schema;
     }
 }

@@ -10,10 +10,10 @@ internal sealed class TrainedModel : IDisposable
 {
     public const int Features = 6;
 
-    public TrainedModel(MLContext? context = null, int rows = 150)
+    public TrainedModel(MLContext? context = null, int rows = 150, int features = Features)
     {
         Context = context ?? new MLContext(seed: 1);
-        (Data, Rows) = SyntheticData.Blobs(Context, rows, Features, classes: 3, seed: 12);
+        (Data, Rows) = SyntheticData.Blobs(Context, rows, features, classes: 3, seed: 12);
         Model = Context.MulticlassClassification.Trainers.DeepNeuralNetwork(new DeepNeuralNetworkOptions
         {
             HiddenLayers = new[] { 16, 8 },
