@@ -158,4 +158,14 @@ public sealed class DeepNeuralNetworkOptions
     /// are then in standardized units, its RMSE in label units. A constant label is only centred. Default: true.
     /// </summary>
     public bool StandardizeLabel { get; set; } = true;
+
+    /// <summary>
+    /// Whether, at the end of every epoch (before validation, early stopping and checkpoints see it), each
+    /// batch-normalization layer's running mean and variance are replaced by those of all the training rows,
+    /// computed in one extra forward pass with dropout off, as at inference. PyTorch's running averages
+    /// (momentum 0.1) reflect only the last dozen or so mini-batches, so validation metrics and the returned model
+    /// changed with an epoch's last batches even when the weights did not. The weights are unaffected either way.
+    /// Ignored without batch normalization. Default: true.
+    /// </summary>
+    public bool PreciseBatchNormStatistics { get; set; } = true;
 }

@@ -46,7 +46,7 @@ internal sealed class TrainingLoop
         using var optimizer = OptimizerFactory.Create(_options, network.parameters());
         var state = new TrainingState(network, optimizer, _options, _objective, _host, generator, validation is not null);
         var penalty = new WeightPenalty(Network.NetworkBuilder.DenseWeights(network), _options.L1, _options.L2);
-        bool hasBatchNorm = network.modules().Any(m => m is TorchSharp.Modules.BatchNorm1d);
+        bool hasBatchNorm = BatchNormStatistics.Layers(network).Count > 0;
 
         using var earlyStopping = _options.EarlyStopping is { } early ? new EarlyStoppingCallback(early, _objective, validation is not null) : null;
         using var lastEpoch = new LastEpochSnapshot();
@@ -107,6 +107,9 @@ internal sealed class TrainingLoop
                     if (state.Step % StepsPerCollection == 0)
                         GC.Collect(0);
                 }
+
+                if (hasBatchNorm && _options.PreciseBatchNormStatistics)
+                    BatchNormStatistics.Recompute(network, x, EvaluationBatchSize);
 
                 // The loss is checked before each step, so the epoch's last step could leave broken weights
                 // unseen: they would be evaluated, checkpointed, and on the last epoch returned as the model.
