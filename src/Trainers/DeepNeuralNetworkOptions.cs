@@ -168,4 +168,13 @@ public sealed class DeepNeuralNetworkOptions
     /// Ignored without batch normalization. Default: true.
     /// </summary>
     public bool PreciseBatchNormStatistics { get; set; } = true;
+
+    /// <summary>
+    /// Multiclass only: label smoothing ε for the cross-entropy (Szegedy et al. 2016; Keras' and PyTorch's
+    /// <c>label_smoothing</c>): each one-hot target becomes (1 − ε)·onehot + ε/K over the K classes, which keeps the
+    /// network from driving its logits towards certainty. The training and validation losses in the history are the
+    /// smoothed ones; the exported model and its probabilities are unaffected. Must be in [0, 1). Default: 0 (none).
+    /// Ignored by the other tasks.
+    /// </summary>
+    public double LabelSmoothing { get; set; }
 }

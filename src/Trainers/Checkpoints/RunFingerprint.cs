@@ -46,6 +46,7 @@ internal static class RunFingerprint
         Add(nameof(o.MaxNorm), o.MaxNorm);
         Add(nameof(o.EarlyStopping), o.EarlyStopping is { } e ? $"{e.Metric},{e.Patience},{e.MinDelta},{e.RestoreBestWeights}" : null);
         Add(nameof(o.PreciseBatchNormStatistics), o.PreciseBatchNormStatistics);
+        Add(nameof(o.LabelSmoothing), o.LabelSmoothing);
 
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         hash.AppendData(Encoding.UTF8.GetBytes(text.ToString()));
