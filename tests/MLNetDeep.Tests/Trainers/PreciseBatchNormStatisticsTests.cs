@@ -9,8 +9,8 @@ using static TorchSharp.torch;
 namespace MLNetDeep.Tests.Trainers;
 
 /// <summary>
-/// <see cref="DeepNeuralNetworkOptions.PreciseBatchNormStatistics"/>: batch-normalization statistics are those of all
-/// the training rows at every epoch's end, so inference-mode results no longer change with an epoch's last batches
+/// <see cref="DeepNeuralNetworkOptions.PreciseBatchNormStatistics"/>: batch-normalization statistics are those of the
+/// training rows (all of them up to 8,192) at every epoch's end, so inference-mode results no longer change with an epoch's last batches
 /// (the Fashion-MNIST sample's validation loss rose 20 % in its last epoch at a learning rate near 0).
 /// </summary>
 public sealed class PreciseBatchNormStatisticsTests
@@ -162,6 +162,23 @@ public sealed class PreciseBatchNormStatisticsTests
         Assert.Equal(0L, bn.num_batches_tracked!.item<long>());
         Assert.Equal(0.1, bn.momentum);
         Assert.True(network.training);
+    }
+
+    [Fact]
+    public void LargeSetsAreSampledAtAnEvenStride()
+    {
+        // 50 rows, at most 12: every 5th row (0, 5, …, 45), ten rows whose statistics differ from all fifty's.
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var x = arange(50, ScalarType.Float32).square().reshape(50, 1);
+        var bn = nn.BatchNorm1d(1);
+        var network = nn.Sequential(("bn", bn));
+
+        BatchNormStatistics.Recompute(network, x, chunkRows: 4, maximumRows: 12);
+
+        var sampled = Enumerable.Range(0, 10).Select(i => new[] { (float)(5 * i * 5 * i) }).ToArray();
+        Assert.True(MaxRelativeError(Values(bn.running_mean!), ColumnMeans(sampled)) < 1e-5);
+        Assert.True(MaxRelativeError(Values(bn.running_var!), ColumnVariances(sampled)) < 1e-5);
     }
 
     [Theory]
