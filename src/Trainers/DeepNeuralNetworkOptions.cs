@@ -189,4 +189,23 @@ public sealed class DeepNeuralNetworkOptions
     /// are then in standardized units, its RMSE in label units. A constant label is only centred. Default: true.
     /// </summary>
     public bool StandardizeLabel { get; set; } = true;
+
+    /// <summary>
+    /// Whether, at the end of every epoch (before validation, early stopping and checkpoints see it), each
+    /// batch-normalization layer's running mean and variance are replaced by those of the training rows (up to
+    /// 8,192 of them, evenly spread), computed in an extra forward pass with dropout off, as at inference. PyTorch's
+    /// running averages (momentum 0.1) reflect only the last dozen or so mini-batches, so validation metrics and the
+    /// returned model changed with an epoch's last batches even when the weights did not. The weights are unaffected
+    /// either way. Costs about 3–7 % of a 55,000-row epoch at batch 128 or 256. Ignored without batch normalization. Default: true.
+    /// </summary>
+    public bool PreciseBatchNormStatistics { get; set; } = true;
+
+    /// <summary>
+    /// Multiclass only: label smoothing ε for the cross-entropy (Szegedy et al. 2016; Keras' and PyTorch's
+    /// <c>label_smoothing</c>): each one-hot target becomes (1 − ε)·onehot + ε/K over the K classes, which keeps the
+    /// network from driving its logits towards certainty. The training and validation losses in the history are the
+    /// smoothed ones; the exported model and its probabilities are unaffected. Must be in [0, 1). Default: 0 (none).
+    /// Ignored by the other tasks.
+    /// </summary>
+    public double LabelSmoothing { get; set; }
 }

@@ -37,7 +37,7 @@ public sealed class MulticlassDeepNeuralNetworkTrainer : DeepNeuralNetworkTraine
     private protected override LabelColumnReader CreateLabelReader() => new KeyLabelReader();
 
     private protected override ITrainingObjective CreateObjective(DataViewSchema.Column labelColumn, TargetStatistics train) =>
-        new MulticlassObjective(KeyLabelReader.ClassCount(labelColumn));
+        new MulticlassObjective(KeyLabelReader.ClassCount(labelColumn), Options.LabelSmoothing);
 
     private protected override ITransformer CreatePredictionHead(DataViewSchema schemaWithNetworkOutput, ITrainingObjective objective) =>
         PredictionHeads.CreateMulticlass(Environment, schemaWithNetworkOutput, NetworkOutputColumnName, Options.LabelColumnName, (int)objective.OutputWidth);

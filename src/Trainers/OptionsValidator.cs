@@ -47,6 +47,7 @@ internal static class OptionsValidator
             Require(maxNorm > 0 && double.IsFinite(maxNorm), nameof(o.MaxNorm), maxNorm, "a finite value > 0, or null");
         Require(o.PositiveClassWeight > 0 && double.IsFinite(o.PositiveClassWeight), nameof(o.PositiveClassWeight), o.PositiveClassWeight, "a finite value > 0");
         Require(Enum.IsDefined(o.RegressionLoss), nameof(o.RegressionLoss), o.RegressionLoss, "MeanSquaredError, MeanAbsoluteError or Huber");
+        Require(o.LabelSmoothing >= 0 && o.LabelSmoothing < 1, nameof(o.LabelSmoothing), o.LabelSmoothing, "a value in [0, 1)");
         Require(o.HuberDelta > 0 && double.IsFinite(o.HuberDelta), nameof(o.HuberDelta), o.HuberDelta, "a finite value > 0");
         RequireDefined(o.Activation, nameof(o.Activation));
         RequireDefined(o.WeightInitializer, nameof(o.WeightInitializer));

@@ -68,6 +68,8 @@ internal static class RunFingerprint
         // The optimizer state's shapes follow the parameter layout, so one layout cannot resume the other's.
         Add(nameof(o.FlatParameterBuffer), o.FlatParameterBuffer);
         Add(nameof(o.EarlyStopping), o.EarlyStopping is { } e ? $"{e.Metric},{e.Patience},{e.MinDelta},{e.RestoreBestWeights}" : null);
+        Add(nameof(o.PreciseBatchNormStatistics), o.PreciseBatchNormStatistics);
+        Add(nameof(o.LabelSmoothing), o.LabelSmoothing);
 
         text.Append(loading);
 

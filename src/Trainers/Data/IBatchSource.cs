@@ -30,4 +30,7 @@ internal interface IBatchSource : IDisposable
 
     /// <summary>The first rows' features (at most <paramref name="rows"/>) on the training device; the caller disposes the tensor.</summary>
     Tensor FirstRows(int rows);
+
+    /// <summary>The rows batch-normalization statistics are computed from (<see cref="StatisticsSample"/>), on the training device; the caller disposes the tensor.</summary>
+    Tensor StatisticsRows();
 }

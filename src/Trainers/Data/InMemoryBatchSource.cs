@@ -54,6 +54,15 @@ internal sealed class InMemoryBatchSource : IBatchSource
 
     public Tensor FirstRows(int rows) => _features.narrow(0, 0, Math.Min(RowCount, rows));
 
+    public Tensor StatisticsRows()
+    {
+        long stride = StatisticsSample.Stride(RowCount, StatisticsSample.MaximumRows(FeatureCount));
+        if (stride == 1)
+            return _features.alias();
+        using var indices = arange(0, RowCount, stride, device: _features.device);
+        return _features.index_select(0, indices);
+    }
+
     public void Dispose()
     {
         _features.Dispose();

@@ -6,7 +6,8 @@ namespace MLNetDeep.Trainers.Data;
 /// <summary>
 /// What one streamed pre-pass learns about a subset of rows (the training or the validation rows), keeping
 /// only a bounded amount of them: the count, the target statistics, the first rows (for the post-epoch output
-/// check) and, when checkpoints need it, a SHA-256 of every row.
+/// check), the rows batch-normalization statistics are computed from (<see cref="StatisticsSample"/>) and, when
+/// checkpoints need it, a SHA-256 of every row.
 /// </summary>
 internal sealed class StreamedSubsetSummary
 {
@@ -20,6 +21,7 @@ internal sealed class StreamedSubsetSummary
     {
         _width = width;
         _firstRowsKept = firstRowsKept;
+        StatisticsRows = new StatisticsSample(width);
         Targets = new TargetStatistics(trackClasses);
         _hash = hashRows ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
     }
@@ -31,10 +33,14 @@ internal sealed class StreamedSubsetSummary
     /// <summary>The first rows' features, row-major.</summary>
     public float[] FirstRows => _firstRows.ToArray();
 
+    /// <summary>The evenly spaced rows for batch-normalization statistics.</summary>
+    public StatisticsSample StatisticsRows { get; private set; } = null!;
+
     public void Add(ReadOnlySpan<float> features, float target)
     {
         if (RowCount < _firstRowsKept)
             _firstRows.AddRange(features[.._width]);
+        StatisticsRows.Add(features);
         Targets.Add(target);
         if (_digest is not null)
             throw new InvalidOperationException("The rows' digest was already taken.");

@@ -19,22 +19,25 @@ internal sealed class StreamingBatchSource : IBatchSource
     private readonly Device _device;
     private readonly int _shuffleBufferRows;
     private readonly float[] _firstRows;
+    private readonly float[] _statisticsRows;
     private ShuffleBuffer? _buffer;
 
     /// <param name="rows">The rows to read each pass.</param>
     /// <param name="rowCount">How many rows a pass gives, from the pre-pass.</param>
     /// <param name="featureCount">The feature vector length.</param>
     /// <param name="firstRows">The first rows' features, row-major, from the pre-pass.</param>
+    /// <param name="statisticsRows">The rows for batch-normalization statistics, row-major, from the pre-pass.</param>
     /// <param name="objective">Turns targets into the loss's tensor.</param>
     /// <param name="device">The training device.</param>
     /// <param name="shuffleBufferRows">The most rows the shuffle holds.</param>
-    public StreamingBatchSource(StreamedRows rows, long rowCount, int featureCount, float[] firstRows,
+    public StreamingBatchSource(StreamedRows rows, long rowCount, int featureCount, float[] firstRows, float[] statisticsRows,
         ITrainingObjective objective, Device device, int shuffleBufferRows)
     {
         _rows = rows;
         RowCount = rowCount;
         FeatureCount = featureCount;
         _firstRows = firstRows;
+        _statisticsRows = statisticsRows;
         _objective = objective;
         _device = device;
         _shuffleBufferRows = shuffleBufferRows;
@@ -138,8 +141,15 @@ internal sealed class StreamingBatchSource : IBatchSource
     public Tensor FirstRows(int rows)
     {
         long count = Math.Min(rows, _firstRows.Length / FeatureCount);
-        using var flat = tensor(_firstRows[..(int)(count * FeatureCount)]);
-        using var matrix = flat.view(count, FeatureCount);
+        return OnDevice(_firstRows[..(int)(count * FeatureCount)]);
+    }
+
+    public Tensor StatisticsRows() => OnDevice(_statisticsRows);
+
+    private Tensor OnDevice(float[] rowMajor)
+    {
+        using var flat = tensor(rowMajor);
+        using var matrix = flat.view(rowMajor.Length / FeatureCount, FeatureCount);
         return matrix.to(_device, copy: true);
     }
 

@@ -3,10 +3,16 @@ using static TorchSharp.torch;
 
 namespace MLNetDeep.Trainers.Training;
 
-/// <summary>Softmax cross-entropy over K classes; the metric is accuracy.</summary>
+/// <summary>Softmax cross-entropy over K classes, optionally with label smoothing; the metric is accuracy.</summary>
 internal sealed class MulticlassObjective : ITrainingObjective
 {
-    public MulticlassObjective(int classCount) => OutputWidth = classCount;
+    private readonly double _labelSmoothing;
+
+    public MulticlassObjective(int classCount, double labelSmoothing = 0)
+    {
+        OutputWidth = classCount;
+        _labelSmoothing = labelSmoothing;
+    }
 
     public long OutputWidth { get; }
 
@@ -23,7 +29,8 @@ internal sealed class MulticlassObjective : ITrainingObjective
     }
 
     // cross_entropy fuses log-softmax and NLL, which is stabler than softmax followed by a log.
-    public Tensor Loss(Tensor output, Tensor target) => nn.functional.cross_entropy(output, target);
+    public Tensor Loss(Tensor output, Tensor target) =>
+        nn.functional.cross_entropy(output, target, label_smoothing: _labelSmoothing);
 
     public IMetricAccumulator CreateMetric() => new AccuracyAccumulator((output, target) =>
     {

@@ -43,7 +43,7 @@ internal sealed class TrainingLoop
         using var optimizer = OptimizerFactory.Create(_options, flat is null ? network.parameters() : new[] { flat.Parameter });
         var state = new TrainingState(network, optimizer, _options, _objective, _host, generator, validation is not null);
         var penalty = new WeightPenalty(Network.NetworkBuilder.DenseWeights(network), _options.L1, _options.L2);
-        bool hasBatchNorm = network.modules().Any(m => m is TorchSharp.Modules.BatchNorm1d);
+        bool hasBatchNorm = BatchNormStatistics.Layers(network).Count > 0;
 
         using var earlyStopping = _options.EarlyStopping is { } early ? new EarlyStoppingCallback(early, _objective, validation is not null) : null;
         using var lastEpoch = new LastEpochSnapshot();
@@ -102,6 +102,12 @@ internal sealed class TrainingLoop
                     metric.Add(output.detach(), yb);
                     if (state.Step % StepsPerCollection == 0)
                         GC.Collect(0);
+                }
+
+                if (hasBatchNorm && _options.PreciseBatchNormStatistics)
+                {
+                    using var statisticsRows = train.StatisticsRows();
+                    BatchNormStatistics.Recompute(network, statisticsRows, EvaluationBatchSize);
                 }
 
                 // The loss is checked before each step, so the epoch's last step could leave broken weights
