@@ -37,10 +37,12 @@ internal static class BatchNormStatistics
     /// <param name="network">The network; its parameters are not changed, and no random numbers are drawn.</param>
     /// <param name="data">The rows, on the network's device.</param>
     /// <param name="chunkRows">Rows per forward pass (≥ 2).</param>
+    /// <param name="input">Exact statistics for an input batch norm, which then keeps them and normalizes with them (inference mode) for the layers after it.</param>
     /// <param name="maximumRows">Above this many rows, every k-th row is used, k = ⌈rows / maximumRows⌉.</param>
-    public static void Recompute(nn.Module<Tensor, Tensor> network, Tensor data, int chunkRows, int maximumRows = MaximumRows)
+    public static void Recompute(nn.Module<Tensor, Tensor> network, Tensor data, int chunkRows, InputBatchNormStatistics? input = null, int maximumRows = MaximumRows)
     {
-        var layers = Layers(network);
+        input?.Apply();
+        var layers = Layers(network).Where(l => l != input?.Layer).ToList();
         if (layers.Count == 0 || data.shape[0] < 2)
             return;
         long stride = (data.shape[0] + maximumRows - 1) / maximumRows;
