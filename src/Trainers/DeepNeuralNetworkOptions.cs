@@ -193,7 +193,8 @@ public sealed class DeepNeuralNetworkOptions
     /// <summary>
     /// Whether, at the end of every epoch (before validation, early stopping and checkpoints see it), each
     /// batch-normalization layer's running mean and variance are replaced by those of the training rows (up to
-    /// 8,192 of them, evenly spread), computed in an extra forward pass with dropout off, as at inference. PyTorch's
+    /// 8,192 of them, evenly spread; all of them for the input batch norm, computed once), computed in an extra
+    /// forward pass with dropout off, as at inference. PyTorch's
     /// running averages (momentum 0.1) reflect only the last dozen or so mini-batches, so validation metrics and the
     /// returned model changed with an epoch's last batches even when the weights did not. The weights are unaffected
     /// either way. Costs about 3–7 % of a 55,000-row epoch at batch 128 or 256. Ignored without batch normalization. Default: true.

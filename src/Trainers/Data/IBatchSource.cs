@@ -33,4 +33,7 @@ internal interface IBatchSource : IDisposable
 
     /// <summary>The rows batch-normalization statistics are computed from (<see cref="StatisticsSample"/>), on the training device; the caller disposes the tensor.</summary>
     Tensor StatisticsRows();
+
+    /// <summary>Every feature's exact mean and variance over all the rows.</summary>
+    FeatureMoments FeatureMoments();
 }

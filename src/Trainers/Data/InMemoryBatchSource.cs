@@ -13,6 +13,7 @@ internal sealed class InMemoryBatchSource : IBatchSource
     private readonly Tensor _features;
     private readonly Tensor _targets;
     private readonly Device _device;
+    private readonly float[] _rowMajor;
 
     /// <remarks>
     /// On the CPU the feature tensor is the matrix's own array (<c>as_tensor</c> pins it rather than copying),
@@ -23,6 +24,7 @@ internal sealed class InMemoryBatchSource : IBatchSource
         _device = device;
         RowCount = matrix.RowCount;
         FeatureCount = matrix.FeatureCount;
+        _rowMajor = matrix.Features;
         using (var flat = as_tensor(matrix.Features))
         using (var rows = flat.view(RowCount, FeatureCount))
             _features = rows.to(device);
@@ -53,6 +55,8 @@ internal sealed class InMemoryBatchSource : IBatchSource
     }
 
     public Tensor FirstRows(int rows) => _features.narrow(0, 0, Math.Min(RowCount, rows));
+
+    public FeatureMoments FeatureMoments() => Data.FeatureMoments.Of(_rowMajor, FeatureCount);
 
     public Tensor StatisticsRows()
     {

@@ -22,6 +22,7 @@ internal sealed class StreamedSubsetSummary
         _width = width;
         _firstRowsKept = firstRowsKept;
         StatisticsRows = new StatisticsSample(width);
+        Moments = new FeatureMoments(width);
         Targets = new TargetStatistics(trackClasses);
         _hash = hashRows ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
     }
@@ -33,6 +34,9 @@ internal sealed class StreamedSubsetSummary
     /// <summary>The first rows' features, row-major.</summary>
     public float[] FirstRows => _firstRows.ToArray();
 
+    /// <summary>Every feature's exact moments over all the rows.</summary>
+    public FeatureMoments Moments { get; private set; } = null!;
+
     /// <summary>The evenly spaced rows for batch-normalization statistics.</summary>
     public StatisticsSample StatisticsRows { get; private set; } = null!;
 
@@ -41,6 +45,7 @@ internal sealed class StreamedSubsetSummary
         if (RowCount < _firstRowsKept)
             _firstRows.AddRange(features[.._width]);
         StatisticsRows.Add(features);
+        Moments.Add(features);
         Targets.Add(target);
         if (_digest is not null)
             throw new InvalidOperationException("The rows' digest was already taken.");

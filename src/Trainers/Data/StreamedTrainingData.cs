@@ -31,9 +31,9 @@ internal sealed class StreamedTrainingData : PreparedTrainingData
 
     public override (IBatchSource Train, IBatchSource? Validation) CreateSources(ITrainingObjective objective, Device device)
     {
-        var train = new StreamingBatchSource(_trainRows, _train.RowCount, FeatureCount, _train.FirstRows, _train.StatisticsRows.ToArray(), objective, device, _shuffleBufferRows);
+        var train = new StreamingBatchSource(_trainRows, _train.RowCount, FeatureCount, _train.FirstRows, _train.StatisticsRows.ToArray(), _train.Moments, objective, device, _shuffleBufferRows);
         var validation = _validationRows is null || _validation is null ? null
-            : new StreamingBatchSource(_validationRows, _validation.RowCount, FeatureCount, _validation.FirstRows, _validation.StatisticsRows.ToArray(), objective, device, _shuffleBufferRows);
+            : new StreamingBatchSource(_validationRows, _validation.RowCount, FeatureCount, _validation.FirstRows, _validation.StatisticsRows.ToArray(), _validation.Moments, objective, device, _shuffleBufferRows);
         return (train, validation);
     }
 }

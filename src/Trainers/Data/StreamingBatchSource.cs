@@ -20,6 +20,7 @@ internal sealed class StreamingBatchSource : IBatchSource
     private readonly int _shuffleBufferRows;
     private readonly float[] _firstRows;
     private readonly float[] _statisticsRows;
+    private readonly FeatureMoments _moments;
     private ShuffleBuffer? _buffer;
 
     /// <param name="rows">The rows to read each pass.</param>
@@ -27,10 +28,11 @@ internal sealed class StreamingBatchSource : IBatchSource
     /// <param name="featureCount">The feature vector length.</param>
     /// <param name="firstRows">The first rows' features, row-major, from the pre-pass.</param>
     /// <param name="statisticsRows">The rows for batch-normalization statistics, row-major, from the pre-pass.</param>
+    /// <param name="moments">Every feature's moments over all the rows, from the pre-pass.</param>
     /// <param name="objective">Turns targets into the loss's tensor.</param>
     /// <param name="device">The training device.</param>
     /// <param name="shuffleBufferRows">The most rows the shuffle holds.</param>
-    public StreamingBatchSource(StreamedRows rows, long rowCount, int featureCount, float[] firstRows, float[] statisticsRows,
+    public StreamingBatchSource(StreamedRows rows, long rowCount, int featureCount, float[] firstRows, float[] statisticsRows, FeatureMoments moments,
         ITrainingObjective objective, Device device, int shuffleBufferRows)
     {
         _rows = rows;
@@ -38,6 +40,7 @@ internal sealed class StreamingBatchSource : IBatchSource
         FeatureCount = featureCount;
         _firstRows = firstRows;
         _statisticsRows = statisticsRows;
+        _moments = moments;
         _objective = objective;
         _device = device;
         _shuffleBufferRows = shuffleBufferRows;
@@ -145,6 +148,8 @@ internal sealed class StreamingBatchSource : IBatchSource
     }
 
     public Tensor StatisticsRows() => OnDevice(_statisticsRows);
+
+    public FeatureMoments FeatureMoments() => _moments;
 
     private Tensor OnDevice(float[] rowMajor)
     {

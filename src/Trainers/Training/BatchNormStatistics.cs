@@ -33,9 +33,11 @@ internal static class BatchNormStatistics
     /// <param name="network">The network; its parameters are not changed, and no random numbers are drawn.</param>
     /// <param name="data">The rows, on the network's device.</param>
     /// <param name="chunkRows">Rows per forward pass (≥ 2).</param>
-    public static void Recompute(nn.Module<Tensor, Tensor> network, Tensor data, int chunkRows)
+    /// <param name="input">Exact statistics for an input batch norm, which then keeps them and normalizes with them (inference mode) for the layers after it.</param>
+    public static void Recompute(nn.Module<Tensor, Tensor> network, Tensor data, int chunkRows, InputBatchNormStatistics? input = null)
     {
-        var layers = Layers(network);
+        input?.Apply();
+        var layers = Layers(network).Where(l => l != input?.Layer).ToList();
         if (layers.Count == 0 || data.shape[0] < 2)
             return;
         var x = data;

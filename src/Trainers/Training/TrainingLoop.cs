@@ -44,6 +44,9 @@ internal sealed class TrainingLoop
         var state = new TrainingState(network, optimizer, _options, _objective, _host, generator, validation is not null);
         var penalty = new WeightPenalty(Network.NetworkBuilder.DenseWeights(network), _options.L1, _options.L2);
         bool hasBatchNorm = BatchNormStatistics.Layers(network).Count > 0;
+        using var inputStatistics = hasBatchNorm && _options.PreciseBatchNormStatistics
+            ? InputBatchNormStatistics.TryCompute(network, train, _device)
+            : null;
 
         using var earlyStopping = _options.EarlyStopping is { } early ? new EarlyStoppingCallback(early, _objective, validation is not null) : null;
         using var lastEpoch = new LastEpochSnapshot();
@@ -107,7 +110,7 @@ internal sealed class TrainingLoop
                 if (hasBatchNorm && _options.PreciseBatchNormStatistics)
                 {
                     using var statisticsRows = train.StatisticsRows();
-                    BatchNormStatistics.Recompute(network, statisticsRows, EvaluationBatchSize);
+                    BatchNormStatistics.Recompute(network, statisticsRows, EvaluationBatchSize, inputStatistics);
                 }
 
                 // The loss is checked before each step, so the epoch's last step could leave broken weights

@@ -66,7 +66,7 @@ public sealed class StreamingShuffleTests
         var data = counting.Load(ml, Features, classes: 3);
         const int Buffer = 32, BatchSize = 10;
         var streamed = new StreamedRows(data, "Features", "Label", new KeyLabelReader(), "training", SkipNonFiniteRows: false, Include: null);
-        using var source = new StreamingBatchSource(streamed, 250, Features, new float[Features], new float[Features], new MulticlassObjective(3), torch.CPU, Buffer);
+        using var source = new StreamingBatchSource(streamed, 250, Features, new float[Features], new float[Features], new FeatureMoments(Features), new MulticlassObjective(3), torch.CPU, Buffer);
         using var generator = new torch.Generator(42);
 
         var order = new List<int>();

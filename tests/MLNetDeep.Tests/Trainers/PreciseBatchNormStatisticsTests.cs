@@ -197,6 +197,58 @@ public sealed class PreciseBatchNormStatisticsTests
         Assert.Equal(expected, kept);
     }
 
+    [Fact]
+    public void InputBatchNormUsesEveryRowWhileLaterLayersUseTheSample()
+    {
+        // Feature 2 is 0 except in rows 3 and 4, which the stride-5 sample (rows 0, 5, …, 45) misses: from the sample
+        // alone its variance would be 0, and inference would divide a non-zero pixel by √ε.
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var values = new float[50 * 3];
+        for (int i = 0; i < 50; i++)
+        {
+            values[3 * i] = i;
+            values[3 * i + 1] = (i * 7) % 11;
+        }
+        values[3 * 3 + 2] = 1;
+        values[3 * 4 + 2] = 0.5f;
+        var x = tensor(values, new long[] { 50, 3 });
+        var inputBn = nn.BatchNorm1d(3);
+        var linear = nn.Linear(3, 2);
+        var bn = nn.BatchNorm1d(2);
+        var network = nn.Sequential(("input_bn", inputBn), ("linear", linear), ("bn", bn));
+
+        using var source = new MLNetDeep.Trainers.Data.InMemoryBatchSource(
+            new MLNetDeep.Trainers.Data.TrainingMatrix(values, new float[50], 3), new MulticlassObjective(2), CPU);
+        using var input = InputBatchNormStatistics.TryCompute(network, source, CPU);
+        Assert.NotNull(input);
+        BatchNormStatistics.Recompute(network, x.index_select(0, arange(0, 50, 5)), chunkRows: 4, input);
+
+        var rows = Enumerable.Range(0, 50).Select(i => values.Skip(3 * i).Take(3).ToArray()).ToArray();
+        Assert.True(MaxRelativeError(Values(inputBn.running_mean!), ColumnMeans(rows)) < 1e-5);
+        Assert.True(MaxRelativeError(Values(inputBn.running_var!), ColumnVariances(rows)) < 1e-5);
+        Assert.True(Values(inputBn.running_var!)[2] > 0.01);
+
+        // The layer after it sees the sample, normalized with those exact input statistics (inference mode).
+        network.eval();
+        var sample = x.index_select(0, arange(0, 50, 5));
+        var after = linear.forward(inputBn.forward(sample));
+        var afterRows = Enumerable.Range(0, 10).Select(i => Values(after[i])).ToArray();
+        Assert.True(MaxRelativeError(Values(bn.running_mean!), ColumnMeans(afterRows)) < 1e-4);
+        Assert.True(MaxRelativeError(Values(bn.running_var!), ColumnVariances(afterRows)) < 1e-4);
+    }
+
+    [Fact]
+    public void OnlyALeadingBatchNormGetsInputStatistics()
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var network = nn.Sequential(("linear", nn.Linear(3, 2)), ("bn", nn.BatchNorm1d(2)));
+        using var source = new MLNetDeep.Trainers.Data.InMemoryBatchSource(
+            new MLNetDeep.Trainers.Data.TrainingMatrix(new float[30], new float[10], 3), new MulticlassObjective(2), CPU);
+        Assert.Null(InputBatchNormStatistics.TryCompute(network, source, CPU));
+    }
+
     [Theory]
     [InlineData(14, 7, "0+7 7+7")]
     [InlineData(15, 7, "0+7 7+8")]
