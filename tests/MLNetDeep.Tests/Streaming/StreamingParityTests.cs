@@ -69,6 +69,30 @@ public sealed class StreamingParityTests
     }
 
     [Fact]
+    public void InputBatchNormAndSampledPreciseStatisticsAreBitIdentical()
+    {
+        // Width 70,000 caps the batch-norm statistics sample at 256 rows, so 300 rows are subsampled (every 2nd row)
+        // in memory and decimated in the streamed pre-pass: both must pick the same rows, and the input batch norm's
+        // exact moments must come out the same from the array and from the pre-pass.
+        var ml = new MLContext(seed: 1);
+        var (train, _) = SyntheticData.Blobs(ml, 300, 70_000, classes: 3, seed: 12, spread: 2f);
+        void Configure(DeepNeuralNetworkOptions o)
+        {
+            o.InputBatchNormalization = true;
+            o.BatchNormalization = BatchNormalizationPlacement.BeforeActivation;
+            o.HiddenLayers = new[] { 4 };
+            o.BatchSize = 128;
+            o.Epochs = 2;
+        }
+        using var inMemory = ml.MulticlassClassification.Trainers.DeepNeuralNetwork(Options(DataLoadingMode.InMemory, Configure)).Fit(train);
+        using var streamed = ml.MulticlassClassification.Trainers.DeepNeuralNetwork(Options(DataLoadingMode.Streaming, Configure)).Fit(train);
+
+        Assert.Equal(256, MLNetDeep.Trainers.Data.StatisticsSample.MaximumRows(70_000));
+        AssertSameHistory(inMemory, streamed);
+        AssertSameWeights(inMemory, streamed);
+    }
+
+    [Fact]
     public void BinaryIsBitIdentical()
     {
         var ml = new MLContext(seed: 1);
