@@ -197,7 +197,9 @@ public sealed class DeepNeuralNetworkOptions
     /// forward pass with dropout off, as at inference. PyTorch's
     /// running averages (momentum 0.1) reflect only the last dozen or so mini-batches, so validation metrics and the
     /// returned model changed with an epoch's last batches even when the weights did not. The weights are unaffected
-    /// either way. Costs about 3–7 % of a 55,000-row epoch at batch 128 or 256. Ignored without batch normalization. Default: true.
+    /// either way. Costs about 3–7 % of a 55,000-row epoch at batch 128 or 256; it is paid every epoch only when
+    /// something uses the statistics during training (validation data, checkpoints, early stopping), and otherwise
+    /// once, after the last epoch, for the returned model. Ignored without batch normalization. Default: true.
     /// </summary>
     public bool PreciseBatchNormStatistics { get; set; } = true;
 

@@ -52,6 +52,19 @@ internal sealed class TrainingLoop
         using var lastEpoch = new LastEpochSnapshot();
         var checkpoints = _options.CheckpointDirectory is { } directory ? new CheckpointWriter(directory, fingerprint, earlyStopping) : null;
         var callbacks = CreateCallbacks(earlyStopping, lastEpoch, checkpoints);
+        // Exact statistics matter only where the network runs in inference mode: validation, checkpoints, early
+        // stopping's snapshots, other callbacks, and the returned model. Without the first four they are computed
+        // once, after the last epoch (and after a divergence restores an epoch), instead of after every epoch.
+        bool preciseStatistics = hasBatchNorm && _options.PreciseBatchNormStatistics;
+        bool preciseEveryEpoch = preciseStatistics &&
+            (validation is not null || checkpoints is not null || earlyStopping is not null || _options.AdditionalCallbacks.Count > 0);
+        bool statisticsCurrent = false;
+        void RefreshStatistics()
+        {
+            using var statisticsRows = train.StatisticsRows();
+            BatchNormStatistics.Recompute(network, statisticsRows, EvaluationBatchSize, inputStatistics);
+            statisticsCurrent = true;
+        }
 
         _options.LearningRateSchedule?.Reset();
         checkpoints?.TryResume(state);
@@ -91,7 +104,7 @@ internal sealed class TrainingLoop
                     float lossValue = loss.item<float>();
                     state.Step++;
                     if (!float.IsFinite(lossValue))
-                        throw Diverged(state, earlyStopping, lastEpoch, lossValue);
+                        throw Diverged(state, earlyStopping, lastEpoch, lossValue, refresh: preciseStatistics && !preciseEveryEpoch ? RefreshStatistics : null);
                     loss.backward();
                     foreach (var callback in callbacks)
                         callback.OnAfterBackward(state);
@@ -107,16 +120,14 @@ internal sealed class TrainingLoop
                         GC.Collect(0);
                 }
 
-                if (hasBatchNorm && _options.PreciseBatchNormStatistics)
-                {
-                    using var statisticsRows = train.StatisticsRows();
-                    BatchNormStatistics.Recompute(network, statisticsRows, EvaluationBatchSize, inputStatistics);
-                }
+                statisticsCurrent = false;
+                if (preciseEveryEpoch)
+                    RefreshStatistics();
 
                 // The loss is checked before each step, so the epoch's last step could leave broken weights
                 // unseen: they would be evaluated, checkpointed, and on the last epoch returned as the model.
                 if (BrokenAfterStep(network, train) is string broken)
-                    throw Diverged(state, earlyStopping, lastEpoch, lastLoss, broken);
+                    throw Diverged(state, earlyStopping, lastEpoch, lastLoss, broken, preciseStatistics && !preciseEveryEpoch ? RefreshStatistics : null);
 
                 double? validationLoss = null, validationMetric = null, validationAuc = null;
                 if (validation is not null)
@@ -129,6 +140,8 @@ internal sealed class TrainingLoop
                     callback.OnEpochEnd(state, record);
             }
 
+            if (preciseStatistics && !statisticsCurrent && state.Epochs.Count > 0)
+                RefreshStatistics();
             foreach (var callback in callbacks)
                 callback.OnTrainingEnd(state);
             if (state.RestoredEpoch is int restored)
@@ -168,9 +181,13 @@ internal sealed class TrainingLoop
         return callbacks;
     }
 
-    private TrainingDivergence Diverged(TrainingState state, EarlyStoppingCallback? earlyStopping, LastEpochSnapshot lastEpoch, float loss, string? nonFiniteParameter = null)
+    // refresh recomputes exact batch-norm statistics for restored weights whose epoch skipped them.
+    private TrainingDivergence Diverged(TrainingState state, EarlyStoppingCallback? earlyStopping, LastEpochSnapshot lastEpoch, float loss,
+        string? nonFiniteParameter = null, Action? refresh = null)
     {
         bool restored = earlyStopping?.RestoreBest(state) == true || lastEpoch.Restore(state);
+        if (restored)
+            refresh?.Invoke();
         state.Network.eval();
         return new TrainingDivergence(state.Epoch, state.Step, loss, restored ? History(state) : null, nonFiniteParameter);
     }

@@ -164,6 +164,24 @@ public sealed class PreciseBatchNormStatisticsTests
         Assert.True(network.training);
     }
 
+    [Fact]
+    public void WithoutValidationTheStatisticsAreComputedOnceAtTheEndAndEqualThoseOfEveryEpochRecomputation()
+    {
+        // Validation makes every epoch recompute (its metrics need them); without it only the returned model does.
+        // Validation changes no weight, so both runs must end with the same weights and the same exact statistics.
+        var (data, _) = Blobs();
+        using var everyEpoch = Train(data, precise: true, o => { o.ValidationSet = data; o.Epochs = 3; });
+        using var atTheEnd = Train(data, precise: true, o => o.Epochs = 3);
+        using var runningAverages = Train(data, precise: false, o => o.Epochs = 3);
+
+        foreach (var name in new[] { "input_bn", "hidden1.bn", "hidden2.bn" })
+        {
+            Assert.Equal(Values(Layer(everyEpoch, name).running_var!), Values(Layer(atTheEnd, name).running_var!));
+            Assert.Equal(Values(Layer(everyEpoch, name).running_mean!), Values(Layer(atTheEnd, name).running_mean!));
+            Assert.NotEqual(Values(Layer(runningAverages, name).running_var!), Values(Layer(atTheEnd, name).running_var!));
+        }
+    }
+
     [Theory]
     [InlineData(50, 12, 8)]
     [InlineData(12, 12, 1)]
