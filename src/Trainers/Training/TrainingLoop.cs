@@ -44,9 +44,8 @@ internal sealed class TrainingLoop
         var state = new TrainingState(network, optimizer, _options, _objective, _host, generator, validation is not null);
         var penalty = new WeightPenalty(Network.NetworkBuilder.DenseWeights(network), _options.L1, _options.L2);
         bool hasBatchNorm = BatchNormStatistics.Layers(network).Count > 0;
-        using var inputStatistics = hasBatchNorm && _options.PreciseBatchNormStatistics
-            ? InputBatchNormStatistics.TryCompute(network, train, _device)
-            : null;
+        bool preciseStatistics = hasBatchNorm && _options.PreciseBatchNormStatistics;
+        using var inputStatistics = preciseStatistics ? InputBatchNormStatistics.TryCompute(network, train, _device) : null;
 
         using var earlyStopping = _options.EarlyStopping is { } early ? new EarlyStoppingCallback(early, _objective, validation is not null) : null;
         using var lastEpoch = new LastEpochSnapshot();
@@ -55,7 +54,6 @@ internal sealed class TrainingLoop
         // Exact statistics matter only where the network runs in inference mode: validation, checkpoints, early
         // stopping's snapshots, other callbacks, and the returned model. Without the first four they are computed
         // once, after the last epoch (and after a divergence restores an epoch), instead of after every epoch.
-        bool preciseStatistics = hasBatchNorm && _options.PreciseBatchNormStatistics;
         bool preciseEveryEpoch = preciseStatistics &&
             (validation is not null || checkpoints is not null || earlyStopping is not null || _options.AdditionalCallbacks.Count > 0);
         bool statisticsCurrent = false;
