@@ -47,9 +47,10 @@ internal sealed class StatisticsSample
         {
             // Rows kept so far sit at 0, s, 2s, …: those at multiples of 2s are the even positions.
             _stride *= 2;
-            for (int i = 0; i < _rows.Count / 2 + _rows.Count % 2; i++)
+            int kept = (_rows.Count + 1) / 2;
+            for (int i = 0; i < kept; i++)
                 _rows[i] = _rows[2 * i];
-            _rows.RemoveRange(_rows.Count / 2 + _rows.Count % 2, _rows.Count / 2);
+            _rows.RemoveRange(kept, _rows.Count - kept);
         }
     }
 
@@ -61,7 +62,4 @@ internal sealed class StatisticsSample
             _rows[i].CopyTo(all, (long)i * _width);
         return all;
     }
-
-    /// <summary>How many rows are kept.</summary>
-    public int Count => _rows.Count;
 }

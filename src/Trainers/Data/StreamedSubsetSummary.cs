@@ -35,10 +35,10 @@ internal sealed class StreamedSubsetSummary
     public float[] FirstRows => _firstRows.ToArray();
 
     /// <summary>Every feature's exact moments over all the rows.</summary>
-    public FeatureMoments Moments { get; private set; } = null!;
+    public FeatureMoments Moments { get; }
 
     /// <summary>The evenly spaced rows for batch-normalization statistics.</summary>
-    public StatisticsSample StatisticsRows { get; private set; } = null!;
+    public StatisticsSample StatisticsRows { get; }
 
     public void Add(ReadOnlySpan<float> features, float target)
     {

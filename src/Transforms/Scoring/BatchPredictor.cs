@@ -130,7 +130,7 @@ public abstract class BatchPredictor : IDisposable
         {
             // A CPU-only context: the chain is only taken apart, and a GPU context would make it open a CUDA session too.
             // Its temporary ONNX file goes where the caller's context puts them, and is deleted with the chain below.
-            chain = new MLContext(seed: 0) { TempFilePath = mlContext.TempFilePath }.Model.Load(zip, out _);
+            chain = OnnxExecutionProvider.CpuOnly(mlContext).Model.Load(zip, out _);
         }
         catch (Exception ex) when (ex is InvalidDataException or FormatException or InvalidOperationException or IOException)
         {

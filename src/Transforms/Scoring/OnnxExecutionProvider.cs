@@ -33,8 +33,15 @@ internal static class OnnxExecutionProvider
             throw new InvalidOperationException($"{reason}; set MLContext.FallbackToCpu = true to score on the CPU instead.");
         using var channel = environment.Start("MLNetDeep scoring");
         channel.Warning(MessageSensitivity.None, $"{reason}; scoring on the CPU.");
-        return new Microsoft.ML.MLContext { TempFilePath = HostEnvironmentSettings.TempFilePath(environment) };
+        return CpuOnly(environment);
     }
+
+    /// <summary>
+    /// A context that asks for no GPU, writing temporary files where <paramref name="environment"/> does: for
+    /// building or loading OnnxTransformers that must not open a CUDA session.
+    /// </summary>
+    public static Microsoft.ML.MLContext CpuOnly(IHostEnvironment environment) =>
+        new(seed: 0) { TempFilePath = HostEnvironmentSettings.TempFilePath(environment) };
 
     /// <summary>Null when ONNX Runtime accepts the CUDA provider for <paramref name="gpu"/>; else why not.</summary>
     private static string? CudaError(int gpu) => CudaErrors.GetOrAdd(gpu, static device =>
