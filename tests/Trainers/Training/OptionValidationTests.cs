@@ -38,6 +38,7 @@ public sealed class OptionValidationTests : IDisposable
             ["ValidationFraction=NaN"] = ("ValidationFraction", o => o.ValidationFraction = double.NaN),
             ["DropoutRate=-0.1"] = ("DropoutRate", o => o.DropoutRate = -0.1),
             ["DropoutRate=1"] = ("DropoutRate", o => o.DropoutRate = 1.0),
+            ["DropoutRate=1.5"] = ("DropoutRate", o => o.DropoutRate = 1.5),
             ["LabelSmoothing=-0.1"] = ("LabelSmoothing", o => o.LabelSmoothing = -0.1),
             ["LabelSmoothing=1"] = ("LabelSmoothing", o => o.LabelSmoothing = 1.0),
             ["LabelSmoothing=NaN"] = ("LabelSmoothing", o => o.LabelSmoothing = double.NaN),

@@ -2,11 +2,13 @@ using Microsoft.ML;
 using TorchSharp;
 using Xunit.Abstractions;
 using MLNetDeep.Tests.Support;
+using static TorchSharp.torch;
+using MLNetDeep.Trainers.Observability;
 
 namespace MLNetDeep.Trainers.Tests.Training;
 
 /// <summary>
-/// The same seed and data give bit-identical predictions (Trainers/DeterminismTests covers the weights);
+/// The same seed and data give bit-identical weights, history and predictions, and the MLContext's seed counts when no explicit seed is set;
 /// another libtorch thread count still trains, and whether it is bit-identical is measured and reported.
 /// </summary>
 public sealed class ReproducibilityTests(ITestOutputHelper output)
@@ -78,5 +80,55 @@ public sealed class ReproducibilityTests(ITestOutputHelper output)
             HiddenLayers = new[] { 4 }, Epochs = 1, NumberOfThreads = other, Seed = 1,
         }).Fit(SyntheticData.Blobs(new MLContext(seed: 0), 40, 4, classes: 2, seed: 1).Data);
         Assert.Equal(before, torch.get_num_threads());
+    }
+
+    // The weights and history, and the MLContext seed as the default.
+    private static MulticlassDeepNeuralNetworkTransformer TrainWithSeed(MLContext ml, int? seed)
+    {
+        var (data, _) = SyntheticData.Blobs(new MLContext(seed: 0), rows: 200, features: 8, classes: 4, seed: 9);
+        return ml.MulticlassClassification.Trainers.DeepNeuralNetwork(new DeepNeuralNetworkOptions
+        {
+            HiddenLayers = new[] { 32, 16 },
+            BatchNormalization = BatchNormalizationPlacement.BeforeActivation,
+            DropoutRate = 0.3,
+            Epochs = 3,
+            BatchSize = 16,
+            ValidationFraction = 0.2,
+            Seed = seed,
+        }).Fit(data);
+    }
+
+    private static bool SameWeights(DeepNeuralNetworkTransformer a, DeepNeuralNetworkTransformer b)
+    {
+        var left = a.Network.state_dict();
+        var right = b.Network.state_dict();
+        return left.Count == right.Count && left.All(kv => kv.Value.eq(right[kv.Key]).all().item<bool>());
+    }
+
+    [Fact]
+    public void SameSeedGivesBitIdenticalWeightsAndHistory()
+    {
+        using var first = TrainWithSeed(new MLContext(), seed: 7);
+        using var second = TrainWithSeed(new MLContext(), seed: 7);
+        Assert.True(SameWeights(first, second));
+        Assert.Equal(first.History.Epochs.Select(e => e.TrainLoss), second.History.Epochs.Select(e => e.TrainLoss));
+        Assert.Equal(7, first.Seed);
+    }
+
+    [Fact]
+    public void DifferentSeedsGiveDifferentWeights()
+    {
+        using var first = TrainWithSeed(new MLContext(), seed: 7);
+        using var second = TrainWithSeed(new MLContext(), seed: 8);
+        Assert.False(SameWeights(first, second));
+    }
+
+    [Fact]
+    public void MLContextSeedIsHonouredWhenNoExplicitSeed()
+    {
+        using var first = TrainWithSeed(new MLContext(seed: 21), seed: null);
+        using var second = TrainWithSeed(new MLContext(seed: 21), seed: null);
+        Assert.Equal(first.Seed, second.Seed);
+        Assert.True(SameWeights(first, second));
     }
 }
