@@ -1,5 +1,5 @@
 using MLNetDeep.Trainers;
-using MLNetDeep.Trainers.Hosting;
+using MLNetDeep.Transforms.Hosting;
 
 namespace Microsoft.ML;
 
@@ -28,7 +28,7 @@ public static class DeepNeuralNetworkCatalog
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(options);
-        return new MulticlassDeepNeuralNetworkTrainer(CatalogContext.FromCatalog(catalog), options);
+        return new MulticlassDeepNeuralNetworkTrainer(MLNetInternals.EnvironmentOf(catalog), options);
     }
 
     /// <summary>
@@ -69,7 +69,7 @@ public static class DeepNeuralNetworkCatalog
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(options);
-        return new BinaryDeepNeuralNetworkTrainer(CatalogContext.FromCatalog(catalog), options);
+        return new BinaryDeepNeuralNetworkTrainer(MLNetInternals.EnvironmentOf(catalog), options);
     }
 
     /// <summary>
@@ -107,7 +107,7 @@ public static class DeepNeuralNetworkCatalog
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(options);
-        return new RegressionDeepNeuralNetworkTrainer(CatalogContext.FromCatalog(catalog), options);
+        return new RegressionDeepNeuralNetworkTrainer(MLNetInternals.EnvironmentOf(catalog), options);
     }
 
     /// <summary>

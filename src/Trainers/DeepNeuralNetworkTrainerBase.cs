@@ -153,20 +153,8 @@ public abstract class DeepNeuralNetworkTrainerBase<TTransformer> : IEstimator<TT
         network.eval();
         var description = NetworkDescription.Describe(network, featureCount);
         byte[] onnxModel = Export(network, featureCount, objective);
-        var onnx = Transforms.Scoring.OnnxScoringChain.CreateOnnxTransformer(Environment, onnxModel, Options.FeatureColumnName, NetworkOutputColumnName, inputSchema);
-        ITransformer head, widthCheck;
-        try
-        {
-            head = CreatePredictionHead(onnx.GetOutputSchema(inputSchema), objective);
-            // Makes a loaded zip reject a wrong feature width when bound, not deep inside ONNX Runtime.
-            widthCheck = Transforms.Scoring.FeatureWidthCheck.Create(Environment, inputSchema, Options.FeatureColumnName);
-        }
-        catch
-        {
-            Transforms.Scoring.OnnxScoringChain.Release(onnx);
-            throw;
-        }
-        var chain = Transforms.Scoring.OnnxScoringChain.Chain(widthCheck, onnx, head);
+        var chain = OnnxScoringChain.Build(Environment, onnxModel, inputSchema, Options.FeatureColumnName, NetworkOutputColumnName,
+            schemaWithOutput => CreatePredictionHead(schemaWithOutput, objective));
         return CreateTransformer(chain, onnxModel, network, new TrainedNetworkInfo(outcome.History, description, seed, outcome.GradientNorms, Options.FeatureColumnName), objective);
     }
 

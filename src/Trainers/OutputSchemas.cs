@@ -1,14 +1,15 @@
 using System.Reflection;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MLNetDeep.Transforms.Hosting;
 
 namespace MLNetDeep.Trainers;
 
 /// <summary>
 /// Computes the <see cref="SchemaShape"/> a trainer's fitted transformer will output, so pipelines can
 /// check column types before any training. <see cref="SchemaShape.Column"/> has no public constructor
-/// and <c>SchemaShape.Create</c> is internal to Microsoft.ML 5.0.x, so the new columns are described as
-/// a <see cref="DataViewSchema"/> and converted by reflection.
+/// and <c>SchemaShape.Create</c> is internal to Microsoft.ML, so the new columns are described as
+/// a <see cref="DataViewSchema"/> and converted by <see cref="MLNetInternals.ShapeOf"/>.
 /// </summary>
 internal static class OutputSchemas
 {
@@ -17,13 +18,8 @@ internal static class OutputSchemas
     private const string ScoreColumnKind = "ScoreColumnKind";
     private const string ScoreValueKind = "ScoreValueKind";
 
-    private static readonly Func<DataViewSchema, SchemaShape> CreateShape =
-        typeof(SchemaShape).GetMethod("Create", BindingFlags.Static | BindingFlags.NonPublic | BindingFlags.Public, new[] { typeof(DataViewSchema) })
-            ?.CreateDelegate<Func<DataViewSchema, SchemaShape>>()
-        ?? throw new NotSupportedException("SchemaShape.Create(DataViewSchema) was not found; MLNetDeep supports Microsoft.ML 5.0.x.");
-
     /// <summary>The shape of a concrete schema.</summary>
-    public static SchemaShape ShapeOf(DataViewSchema schema) => CreateShape(schema);
+    public static SchemaShape ShapeOf(DataViewSchema schema) => MLNetInternals.ShapeOf(schema);
 
     /// <summary>The column named <paramref name="name"/>, if the shape has one.</summary>
     public static bool TryFind(SchemaShape shape, string name, out SchemaShape.Column column)
@@ -65,7 +61,7 @@ internal static class OutputSchemas
         var builder = new DataViewSchema.Builder();
         builder.AddColumn(networkOutputColumn, new VectorDataViewType(NumberDataViewType.Single, 1));
         var networkOutput = builder.ToSchema();
-        return Merge(input, CreateShape(createHead(networkOutput).GetOutputSchema(networkOutput)));
+        return Merge(input, ShapeOf(createHead(networkOutput).GetOutputSchema(networkOutput)));
     }
 
     public static SchemaShape Multiclass(SchemaShape input, SchemaShape.Column label, string networkOutputColumn)
@@ -90,7 +86,7 @@ internal static class OutputSchemas
         builder.AddColumn("Score", new VectorDataViewType(NumberDataViewType.Single, classes), scoreAnnotations.ToAnnotations());
         builder.AddColumn("PredictedLabel", keyType, predictedAnnotations.ToAnnotations());
 
-        return Merge(input, CreateShape(builder.ToSchema()));
+        return Merge(input, ShapeOf(builder.ToSchema()));
     }
 
     /// <summary>The input's columns, those that <paramref name="added"/> replaces by name left out, then <paramref name="added"/>.</summary>

@@ -12,9 +12,18 @@ public sealed record OnnxFeatureExtractorOptions
     /// <summary>
     /// The CUDA device to run on; default <see langword="null"/>, the CPU. CUDA needs the application to reference
     /// Microsoft.ML.OnnxRuntime.Gpu; without it (or without a usable GPU) the extractor falls back to the CPU and
-    /// reports a warning through <see cref="Warning"/>.
+    /// reports a warning through <see cref="Warning"/>, or fails when <see cref="FallbackToCpu"/> is false.
     /// </summary>
     public int? GpuDeviceId { get; init; }
+
+    /// <summary>
+    /// Whether a <see cref="GpuDeviceId"/> that cannot be used means the CPU (with a warning) rather than an error;
+    /// default <see langword="true"/>. The rule is the one training and scoring apply with
+    /// <c>MLContext.FallbackToCpu</c>; the default differs because an extractor run on its own has no context to
+    /// say otherwise, and its results do not depend on the device. Code that builds an extractor for an
+    /// <c>MLContext</c> passes the context's value.
+    /// </summary>
+    public bool FallbackToCpu { get; init; } = true;
 
     /// <summary>
     /// Whether a model whose batch dimension is fixed (ResNet18.onnx fixes it at 1) is made batch-dynamic so that

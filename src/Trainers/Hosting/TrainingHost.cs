@@ -34,22 +34,22 @@ internal sealed class TrainingHost : IDisposable
     public int ResolveSeed(int? explicitSeed) => explicitSeed ?? _host.Rand.Next();
 
     /// <summary>
-    /// CUDA device <see cref="MLContext.GpuDeviceId"/> when it is set and CUDA is present; otherwise the
-    /// CPU, with a warning when <see cref="MLContext.FallbackToCpu"/> allows it and an error when not.
+    /// CUDA device <see cref="MLContext.GpuDeviceId"/> when it is set and CUDA is present; otherwise the CPU, as
+    /// <see cref="GpuPolicy"/> decides (a warning when <see cref="MLContext.FallbackToCpu"/> allows it, an error when not).
     /// </summary>
     public torch.Device ResolveDevice()
     {
-        if (HostEnvironmentSettings.GpuDeviceId(Environment) is not int gpu)
-            return torch.CPU;
+        var device = GpuPolicy.Choose(GpuRequest.Of(Environment), CudaUnavailable, "train", "MLNetDeep is training on the CPU", Warning);
+        return device is int gpu ? torch.device(DeviceType.CUDA, gpu) : torch.CPU;
+    }
+
+    private static GpuUnavailable? CudaUnavailable(int gpu)
+    {
         if (torch.cuda.is_available() && gpu < torch.cuda.device_count())
-            return torch.device(DeviceType.CUDA, gpu);
-        var reason = torch.cuda.is_available()
-            ? $"only {torch.cuda.device_count()} CUDA device(s) are present"
-            : "libtorch has no CUDA support in this process (reference a CUDA libtorch package)";
-        if (!HostEnvironmentSettings.FallbackToCpu(Environment))
-            throw new InvalidOperationException($"MLContext.GpuDeviceId is {gpu} but {reason}; set MLContext.FallbackToCpu = true to train on the CPU instead.");
-        Warning($"MLContext.GpuDeviceId is {gpu} but {reason}; training on the CPU.");
-        return torch.CPU;
+            return null;
+        return torch.cuda.is_available()
+            ? new GpuUnavailable($"only {torch.cuda.device_count()} CUDA device(s) are present", $"choose a device below {torch.cuda.device_count()}")
+            : new GpuUnavailable("libtorch has no CUDA support in this process", "reference a CUDA libtorch package (TorchSharp-cuda-linux or TorchSharp-cuda-windows)");
     }
 
     public void Dispose() => _channel.Dispose();

@@ -125,6 +125,7 @@ public abstract class BatchPredictor : IDisposable
     {
         options ??= new BatchPredictorOptions();
         options.Validate();
+        Hosting.MLNetInternals.EnsureSupported();
         ITransformer chain;
         try
         {
@@ -138,11 +139,11 @@ public abstract class BatchPredictor : IDisposable
         }
         try
         {
-            var parts = ScoringChainReader.Read(chain, source);
+            var parts = OnnxScoringChain.Read(chain, source);
             var host = ((IHostEnvironment)mlContext).Register(nameof(BatchPredictor));
             using var channel = host.Start("Session");
             var session = OnnxBatchSession.Create(parts.OnnxModel, parts.InputColumn, parts.OutputColumn, options,
-                mlContext.GpuDeviceId, mlContext.FallbackToCpu, message => channel.Warning(MessageSensitivity.None, message));
+                Hosting.GpuRequest.Of(mlContext), message => channel.Warning(MessageSensitivity.None, message));
             try
             {
                 return parts.Head switch

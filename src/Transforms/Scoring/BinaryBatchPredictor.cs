@@ -1,8 +1,8 @@
-using System.Reflection;
 using Microsoft.ML;
 using Microsoft.ML.Calibrators;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;
+using MLNetDeep.Transforms.Hosting;
 
 namespace MLNetDeep.Transforms.Scoring;
 
@@ -26,7 +26,7 @@ public sealed class BinaryBatchPredictor : BatchPredictor<BinaryBatchPredictions
     /// <inheritdoc />
     public override ScoringTask Task => ScoringTask.BinaryClassification;
 
-    internal static BinaryBatchPredictor? TryCreate(OnnxBatchSession session, ScoringChainReader parts, ITransformer head)
+    internal static BinaryBatchPredictor? TryCreate(OnnxBatchSession session, ScoringChainParts parts, ITransformer head)
     {
         // The calibrated model type MLNetDeep's head uses is internal to ML.NET; its public base class carries the parts.
         if (head is not ISingleFeaturePredictionTransformer<object> { Model: CalibratedModelParametersBase<LinearBinaryModelParameters, PlattCalibrator> calibrated } binary
@@ -35,17 +35,11 @@ public sealed class BinaryBatchPredictor : BatchPredictor<BinaryBatchPredictions
         {
             return null;
         }
-        // ML.NET 5.0.1 keeps the threshold and the column it applies to in internal fields.
-        var threshold = (float)InternalField(head, "Threshold");
-        var thresholdColumn = (string)InternalField(head, "ThresholdColumn");
+        // ML.NET keeps the threshold and the column it applies to in internal fields.
+        var (threshold, thresholdColumn) = MLNetInternals.BinaryThresholdOf(head);
         return new BinaryBatchPredictor(session, parts.InputColumn, LinearScore.Of(calibrated.SubModel, session.OutputWidth, parts.OutputColumn),
             calibrated.Calibrator, threshold, thresholdColumn == "Probability");
     }
-
-    private static object InternalField(ITransformer head, string name) =>
-        head.GetType().GetField(name, BindingFlags.Instance | BindingFlags.NonPublic)?.GetValue(head)
-        ?? throw new NotSupportedException(
-            $"BinaryPredictionTransformer.{name} was not found in Microsoft.ML {typeof(MLContext).Assembly.GetName().Version}; BinaryBatchPredictor supports Microsoft.ML 5.0.x.");
 
     private protected override BinaryBatchPredictions Interpret(float[] networkOutputs, int rowCount)
     {

@@ -24,11 +24,11 @@ namespace MLNetDeep.Transforms.Scoring;
 /// The check writes a <c>Score</c> column that a <c>DropColumns</c> right after it removes again, so the chain's
 /// output schema, column order included, is what it was without the check. ML.NET computes columns lazily, so the
 /// check's score is never computed and costs nothing per row; the feature column passes through untouched, so
-/// the scores are bit-identical. (An identity normalizer was tried first: ML.NET 5.0.1's normalizer checks the
+/// the scores are bit-identical. (An identity normalizer was tried first: ML.NET's normalizer (5.0.1) checks the
 /// width only when rows are read, and it turns −0 into +0.)
 /// </para>
 /// </remarks>
-public static class FeatureWidthCheck
+internal static class FeatureWidthCheck
 {
     private const string ScoreColumn = "Score";
 
@@ -55,9 +55,9 @@ public static class FeatureWidthCheck
             return OnnxScoringChain.Chain();
         // No explicit values: the weights are all zero, and the zip stores a few bytes whatever the width.
         var zeros = new VBuffer<float>(vector.Size, 0, Array.Empty<float>(), Array.Empty<int>());
-        var model = PredictionHeads.LinearRegressionModelConstructor().Invoke(new object[] { environment, zeros, 0f });
-        var check = (ITransformer)PredictionHeads.RegressionTransformerConstructor().Invoke(new object[] { environment, model, inputSchema, featureColumn });
-        var drop = HostEnvironmentSettings.Transforms(environment).DropColumns(ScoreColumn).Fit(new EmptyDataView(check.GetOutputSchema(inputSchema)));
+        var model = MLNetInternals.NewLinearRegressionModel(environment, zeros, 0f);
+        var check = MLNetInternals.NewRegressionTransformer(environment, model, inputSchema, featureColumn);
+        var drop = MLNetInternals.Transforms(environment).DropColumns(ScoreColumn).Fit(new EmptyDataView(check.GetOutputSchema(inputSchema)));
         return OnnxScoringChain.Chain(check, drop);
     }
 

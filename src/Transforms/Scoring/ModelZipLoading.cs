@@ -7,7 +7,7 @@ public static partial class ModelZip
 {
     /// <summary>
     /// Verifies the zip at <paramref name="path"/> (<see cref="Verify(string)"/>) and loads it with
-    /// <c>mlContext.Model.Load</c>, honouring <see cref="MLContext.FallbackToCpu"/> where ML.NET 5.0.1 does not.
+    /// <c>mlContext.Model.Load</c>, honouring <see cref="MLContext.FallbackToCpu"/> where ML.NET (5.0.1, 6.0.0) does not.
     /// </summary>
     /// <param name="mlContext">The serving context. With <see cref="MLContext.GpuDeviceId"/> set, the model scores on
     /// that CUDA device when ONNX Runtime offers it.</param>
@@ -26,6 +26,7 @@ public static partial class ModelZip
     public static ITransformer Load(MLContext mlContext, string path, out DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(mlContext);
+        Hosting.MLNetInternals.EnsureSupported();
         Verify(path);
         var loading = OnnxExecutionProvider.ForScoring(mlContext) as MLContext ?? mlContext;
         return loading.Model.Load(path, out inputSchema);

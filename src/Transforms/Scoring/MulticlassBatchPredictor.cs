@@ -18,7 +18,7 @@ public sealed class MulticlassBatchPredictor : BatchPredictor<MulticlassBatchPre
     /// <summary>The number of classes.</summary>
     public int ClassCount => _classes.Length;
 
-    internal static MulticlassBatchPredictor? TryCreate(OnnxBatchSession session, ScoringChainReader parts, ITransformer head)
+    internal static MulticlassBatchPredictor? TryCreate(OnnxBatchSession session, ScoringChainParts parts, ITransformer head)
     {
         if (head is not MulticlassPredictionTransformer<LinearMulticlassModelParameters> multiclass || multiclass.FeatureColumnName != parts.OutputColumn)
             return null;

@@ -45,18 +45,18 @@ internal sealed class OnnxBatchSession : IDisposable
     public string ExecutionProvider { get; }
 
     /// <summary>
-    /// Opens <paramref name="model"/>, on GPU <paramref name="gpuDeviceId"/> when given (falling back to the CPU
-    /// with a warning when <paramref name="fallbackToCpu"/>), and makes its batch dimension symbolic if it is fixed.
+    /// Opens <paramref name="model"/>, on the GPU <paramref name="gpu"/> asks for when given (falling back to the CPU
+    /// as <see cref="Hosting.GpuPolicy"/> says), and makes its batch dimension symbolic if it is fixed.
     /// </summary>
-    public static OnnxBatchSession Create(byte[] model, string input, string output, BatchPredictorOptions options, int? gpuDeviceId, bool fallbackToCpu, Action<string> warning)
+    public static OnnxBatchSession Create(byte[] model, string input, string output, BatchPredictorOptions options, Hosting.GpuRequest gpu, Action<string> warning)
     {
-        var (session, provider) = Open(model, options, gpuDeviceId, fallbackToCpu, warning);
+        var (session, provider) = Open(model, options, gpu, warning);
         if (session.InputMetadata.TryGetValue(input, out var metadata) && metadata.Dimensions.Length > 0 && metadata.Dimensions[0] > 0)
         {
             // A graph exported with a fixed batch (often 1) would refuse [n, features]; rewrite it to take any n.
             session.Dispose();
             var dynamic = OnnxBatchDimension.MakeDynamic(ModelProto.Parser.ParseFrom(model)).ToByteArray();
-            (session, provider) = Open(dynamic, options, gpuDeviceId, fallbackToCpu, warning);
+            (session, provider) = Open(dynamic, options, gpu, warning);
         }
         try
         {
@@ -141,8 +141,8 @@ internal sealed class OnnxBatchSession : IDisposable
         return dims;
     }
 
-    private static (InferenceSession Session, string Provider) Open(byte[] model, BatchPredictorOptions options, int? gpuDeviceId, bool fallbackToCpu, Action<string> warning) =>
-        OnnxSessions.Open(model, gpuDeviceId, fallbackToCpu, options.IntraOpThreads, warning);
+    private static (InferenceSession Session, string Provider) Open(byte[] model, BatchPredictorOptions options, Hosting.GpuRequest gpu, Action<string> warning) =>
+        OnnxSessions.Open(model, gpu, options.IntraOpThreads, warning);
 
     public void Dispose() => _session.Dispose();
 }

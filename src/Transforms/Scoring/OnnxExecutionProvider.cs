@@ -5,11 +5,11 @@ using MLNetDeep.Transforms.Hosting;
 namespace MLNetDeep.Transforms.Scoring;
 
 /// <summary>
-/// Decides whether the ML.NET scoring chain asks ONNX Runtime for CUDA. ML.NET 5.0.1's OnnxTransformer falls back
-/// to the CPU only on an <c>OnnxRuntimeException</c>; with the CPU package (Microsoft.ML.OnnxRuntime) the CUDA
-/// entry point does not exist at all and it crashes with <see cref="EntryPointNotFoundException"/> instead, even
+/// Decides whether the ML.NET scoring chain asks ONNX Runtime for CUDA. ML.NET's OnnxTransformer (5.0.1 and 6.0.0)
+/// falls back to the CPU only on an <c>OnnxRuntimeException</c>; with the CPU package (Microsoft.ML.OnnxRuntime) the
+/// CUDA entry point does not exist at all and it crashes with <see cref="EntryPointNotFoundException"/> instead, even
 /// with <c>FallbackToCpu</c>, and it takes the GPU id from the context even when the caller passes none. So the
-/// chain makes the same call ML.NET will make, once, catches what it throws, and on fallback builds the
+/// chain makes the same call ML.NET will make, once, and applies <see cref="GpuPolicy"/>: on fallback it builds the
 /// transformer in a CPU-only context.
 /// (<c>OrtEnv.GetAvailableProviders</c> is no help: the CPU package lists the CUDA provider too.)
 /// </summary>
@@ -23,17 +23,12 @@ internal static class OnnxExecutionProvider
     /// <exception cref="InvalidOperationException">A GPU was asked for, ONNX Runtime has no CUDA provider, and <c>FallbackToCpu</c> is false.</exception>
     public static IHostEnvironment ForScoring(IHostEnvironment environment)
     {
-        if (HostEnvironmentSettings.GpuDeviceId(environment) is not int gpu)
-            return environment;
-        if (CudaError(gpu) is not { } error)
-            return environment;
-        string reason = $"MLContext.GpuDeviceId is {gpu} but the ONNX Runtime native library in this process has no CUDA execution provider " +
-                        "(reference Microsoft.ML.OnnxRuntime.Gpu instead of Microsoft.ML.OnnxRuntime, with CUDA installed): {error}";
-        if (!HostEnvironmentSettings.FallbackToCpu(environment))
-            throw new InvalidOperationException($"{reason}; set MLContext.FallbackToCpu = true to score on the CPU instead.");
-        using var channel = environment.Start("MLNetDeep scoring");
-        channel.Warning(MessageSensitivity.None, $"{reason}; scoring on the CPU.");
-        return CpuOnly(environment);
+        var device = GpuPolicy.Choose(GpuRequest.Of(environment), CudaUnavailable, "score", "the model is scoring on the CPU", message =>
+        {
+            using var channel = environment.Start("MLNetDeep scoring");
+            channel.Warning(MessageSensitivity.None, message);
+        });
+        return device is null && MLNetInternals.GpuDeviceId(environment) is not null ? CpuOnly(environment) : environment;
     }
 
     /// <summary>
@@ -41,10 +36,9 @@ internal static class OnnxExecutionProvider
     /// building or loading OnnxTransformers that must not open a CUDA session.
     /// </summary>
     public static Microsoft.ML.MLContext CpuOnly(IHostEnvironment environment) =>
-        new(seed: 0) { TempFilePath = HostEnvironmentSettings.TempFilePath(environment) };
+        new(seed: 0) { TempFilePath = MLNetInternals.TempFilePath(environment) };
 
-    /// <summary>Null when ONNX Runtime accepts the CUDA provider for <paramref name="gpu"/>; else why not.</summary>
-    private static string? CudaError(int gpu) => CudaErrors.GetOrAdd(gpu, static device =>
+    private static GpuUnavailable? CudaUnavailable(int gpu) => CudaErrors.GetOrAdd(gpu, static device =>
     {
         try
         {
@@ -54,10 +48,12 @@ internal static class OnnxExecutionProvider
         }
         catch (Exception ex) when (ex is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException or TypeInitializationException)
         {
-            return ex.Message;
+            return new GpuUnavailable(
+                $"the ONNX Runtime native library in this process has no CUDA execution provider ({ex.Message})",
+                "reference Microsoft.ML.OnnxRuntime.Gpu instead of Microsoft.ML.OnnxRuntime, with CUDA installed");
         }
     });
 
     // The answer cannot change within a process: one native library is loaded once.
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, string?> CudaErrors = new();
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, GpuUnavailable?> CudaErrors = new();
 }

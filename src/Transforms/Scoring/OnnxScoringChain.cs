@@ -2,17 +2,78 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.Runtime;
+using Microsoft.ML.Transforms.Onnx;
 using MLNetDeep.Transforms.Hosting;
 
 namespace MLNetDeep.Transforms.Scoring;
 
 /// <summary>
-/// Assembles the ML.NET transformer that serves a network: ML.NET's <c>OnnxTransformer</c> running the
-/// exported graph, followed by a prediction head. The result saves and loads with
+/// The layout of an MLNetDeep scoring chain, in one place: <see cref="Build"/> assembles it when a trainer fits
+/// (the feature-width check, ML.NET's <c>OnnxTransformer</c> running the exported graph, a prediction head), and
+/// <see cref="Read"/> takes a loaded one apart again for <c>BatchPredictor</c>. The chain saves and loads with
 /// <c>mlContext.Model.Save/Load</c> using Microsoft.ML, Microsoft.ML.OnnxTransformer and ONNX Runtime only.
 /// </summary>
-public static class OnnxScoringChain
+internal static class OnnxScoringChain
 {
+    /// <summary>
+    /// The chain that serves <paramref name="onnxModel"/>: <see cref="FeatureWidthCheck"/> on
+    /// <paramref name="featureColumn"/>, the OnnxTransformer writing <paramref name="outputColumn"/>, then the head
+    /// <paramref name="createHead"/> builds on the schema with that column.
+    /// </summary>
+    /// <param name="environment">The user's <see cref="MLContext"/>, or the environment behind its catalogs.</param>
+    /// <param name="onnxModel">The serialized ONNX model, one input named like the feature column and one output.</param>
+    /// <param name="inputSchema">The schema of the training data.</param>
+    /// <param name="featureColumn">The feature column, which is also the graph's input name.</param>
+    /// <param name="outputColumn">The graph's output name, which the head reads.</param>
+    /// <param name="createHead">Builds the prediction head on the schema that holds <paramref name="outputColumn"/>.</param>
+    public static TransformerChain<ITransformer> Build(IHostEnvironment environment, byte[] onnxModel, DataViewSchema inputSchema,
+        string featureColumn, string outputColumn, Func<DataViewSchema, ITransformer> createHead)
+    {
+        ArgumentNullException.ThrowIfNull(createHead);
+        var onnx = CreateOnnxTransformer(environment, onnxModel, featureColumn, outputColumn, inputSchema);
+        try
+        {
+            var head = createHead(onnx.GetOutputSchema(inputSchema));
+            // Makes a loaded zip reject a wrong feature width when bound, not deep inside ONNX Runtime.
+            var widthCheck = FeatureWidthCheck.Create(environment, inputSchema, featureColumn);
+            return Chain(widthCheck, onnx, head);
+        }
+        catch
+        {
+            Release(onnx);
+            throw;
+        }
+    }
+
+    /// <summary>Takes apart <paramref name="model"/>, a chain <see cref="Build"/> made, loaded from <paramref name="source"/> (named in errors).</summary>
+    /// <exception cref="InvalidDataException">The chain is not [width check,] OnnxTransformer, prediction transformer.</exception>
+    public static ScoringChainParts Read(ITransformer model, string source)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var members = Flatten(model).ToList();
+        var core = members.Count > 0 && FeatureWidthCheck.IsWidthCheck(members[0]) ? members.Skip(1).ToList() : members;
+        if (core.Count != 2 || core[0] is not OnnxTransformer onnx)
+        {
+            throw new InvalidDataException(
+                $"{source} is not an MLNetDeep model: its transformers are [{string.Join(", ", members.Select(Describe))}], " +
+                "but an MLNetDeep scoring chain is ML.NET's OnnxTransformer followed by a prediction transformer " +
+                "(what Fit returns for mlContext.<Task>.Trainers.DeepNeuralNetwork, saved with mlContext.Model.Save).");
+        }
+        var (inputs, outputs) = (MLNetInternals.InputColumns(onnx), MLNetInternals.OutputColumns(onnx));
+        if (inputs.Length != 1 || outputs.Length != 1)
+            throw new InvalidDataException($"{source} is not an MLNetDeep model: its ONNX graph has {inputs.Length} inputs and {outputs.Length} outputs; MLNetDeep graphs have one of each.");
+        return new ScoringChainParts(MLNetInternals.GraphBytes(onnx), inputs[0], outputs[0], core[1]);
+    }
+
+    private static IEnumerable<ITransformer> Flatten(ITransformer transformer) =>
+        transformer is IEnumerable<ITransformer> chain && !FeatureWidthCheck.IsWidthCheck(transformer) ? chain.SelectMany(Flatten) : new[] { transformer };
+
+    private static string Describe(ITransformer transformer)
+    {
+        var type = transformer.GetType();
+        return type.IsGenericType ? $"{type.Name[..type.Name.IndexOf('`')]}<{string.Join(", ", type.GetGenericArguments().Select(a => a.Name))}>" : type.Name;
+    }
+
     /// <summary>
     /// Creates the <c>OnnxTransformer</c> for <paramref name="onnxModel"/>, reading the feature column
     /// named like the graph's input and writing a column named like its output. It honours
@@ -34,12 +95,12 @@ public static class OnnxScoringChain
         ArgumentNullException.ThrowIfNull(environment);
         ArgumentNullException.ThrowIfNull(onnxModel);
         var scoring = OnnxExecutionProvider.ForScoring(environment);
-        var file = TemporaryModelFile.Write(HostEnvironmentSettings.TempFilePath(environment), onnxModel);
+        var file = TemporaryModelFile.Write(MLNetInternals.TempFilePath(environment), onnxModel);
         try
         {
-            var estimator = HostEnvironmentSettings.Transforms(scoring).ApplyOnnxModel(
+            var estimator = MLNetInternals.Transforms(scoring).ApplyOnnxModel(
                 new[] { outputColumn }, new[] { inputColumn }, file.Path,
-                HostEnvironmentSettings.GpuDeviceId(scoring), HostEnvironmentSettings.FallbackToCpu(scoring));
+                MLNetInternals.GpuDeviceId(scoring), MLNetInternals.FallbackToCpu(scoring));
             var transformer = estimator.Fit(new EmptyDataView(inputSchema));
             file.AttachTo(transformer);
             return transformer;

@@ -1,9 +1,7 @@
-using System.Reflection;
 using Microsoft.ML;
-using Microsoft.ML.Calibrators;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
-using Microsoft.ML.Trainers;
+using MLNetDeep.Transforms.Hosting;
 
 namespace MLNetDeep.Transforms.Scoring;
 
@@ -15,21 +13,19 @@ namespace MLNetDeep.Transforms.Scoring;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Why not ONNX alone: ML.NET 5.0.1's OnnxTransformer cannot emit a scalar column (its scalar caster
+/// Why not ONNX alone: ML.NET's OnnxTransformer (5.0.1 and 6.0.0) cannot emit a scalar column (its scalar caster
 /// crashes), so an argmax computed in the graph would come out as a one-element vector. ML.NET's
 /// scorers produce scalars, but they score only ML.NET model parameters. So the ONNX graph computes
 /// everything, and an identity linear model passes its output to the scorer unchanged: with weight
 /// matrix I and zero bias, each score is 1·p + Σ 0·q + 0, which is exactly p in IEEE arithmetic.
 /// </para>
 /// <para>
-/// The constructors used are internal to Microsoft.ML 5.0.x, so they are bound by reflection and
-/// verified by tests; <see cref="EnsureSupported"/> reports a clear error if a future ML.NET changes them.
+/// The constructors used are internal to Microsoft.ML; <see cref="MLNetInternals"/> binds them, and
+/// <see cref="EnsureSupported"/> reports a clear error if an ML.NET version lacks them.
 /// </para>
 /// </remarks>
-public static class PredictionHeads
+internal static class PredictionHeads
 {
-    private const BindingFlags Internal = BindingFlags.Instance | BindingFlags.NonPublic;
-
     /// <summary>
     /// A multiclass head: <c>Score</c> = the K values in <paramref name="probabilitiesColumn"/>,
     /// <c>PredictedLabel</c> = their argmax as a key of the training label's key type.
@@ -42,17 +38,11 @@ public static class PredictionHeads
     public static ITransformer CreateMulticlass(IHostEnvironment environment, DataViewSchema inputSchema, string probabilitiesColumn, string labelColumn, int classCount)
     {
         ArgumentNullException.ThrowIfNull(environment);
-        var env = environment;
         var weights = new VBuffer<float>[classCount];
         for (int k = 0; k < classCount; k++)
             weights[k] = new VBuffer<float>(classCount, 1, new[] { 1f }, new[] { k });
-
-        var modelCtor = Find(typeof(LinearMulticlassModelParameters), typeof(IHostEnvironment), typeof(VBuffer<float>[]), typeof(float[]), typeof(int), typeof(int), typeof(string[]), typeof(ModelStatisticsBase));
-        var model = modelCtor.Invoke(new object?[] { env, weights, new float[classCount], classCount, classCount, null, null });
-
-        var transformerCtor = Find(typeof(MulticlassPredictionTransformer<LinearMulticlassModelParameters>),
-            typeof(IHostEnvironment), typeof(LinearMulticlassModelParameters), typeof(DataViewSchema), typeof(string), typeof(string), typeof(string), typeof(string));
-        return (ITransformer)transformerCtor.Invoke(new object?[] { env, model, inputSchema, probabilitiesColumn, labelColumn, "Score", "PredictedLabel" });
+        var model = MLNetInternals.NewLinearMulticlassModel(environment, weights, new float[classCount], classCount);
+        return MLNetInternals.NewMulticlassTransformer(environment, model, inputSchema, probabilitiesColumn, labelColumn, "Score", "PredictedLabel");
     }
 
     /// <summary>
@@ -67,11 +57,9 @@ public static class PredictionHeads
     public static ITransformer CreateBinary(IHostEnvironment environment, DataViewSchema inputSchema, string logitColumn)
     {
         ArgumentNullException.ThrowIfNull(environment);
-        var identity = LinearBinaryModelConstructor().Invoke(new object?[] { environment, OneWeight(), 0f, null });
-        var sigmoid = PlattCalibratorConstructor().Invoke(new object[] { environment, -1.0, 0.0 });
-        var calibrated = CalibratedModelConstructor().Invoke(new[] { environment, identity, sigmoid });
         // Thresholding Probability rather than Score (ML.NET's default) makes PredictedLabel exactly Probability > 0.5.
-        return (ITransformer)BinaryTransformerConstructor().Invoke(new object?[] { environment, calibrated, inputSchema, logitColumn, 0.5f, "Probability" });
+        return MLNetInternals.NewCalibratedBinaryTransformer(environment, OneWeight(), 0f, plattSlope: -1.0, plattOffset: 0.0,
+            inputSchema, logitColumn, threshold: 0.5f, thresholdColumn: "Probability");
     }
 
     /// <summary>A regression head: scalar <c>Score</c> = the single value in <paramref name="valueColumn"/>.</summary>
@@ -81,61 +69,13 @@ public static class PredictionHeads
     public static ITransformer CreateRegression(IHostEnvironment environment, DataViewSchema inputSchema, string valueColumn)
     {
         ArgumentNullException.ThrowIfNull(environment);
-        var identity = LinearRegressionModelConstructor().Invoke(new object[] { environment, OneWeight(), 0f });
-        return (ITransformer)RegressionTransformerConstructor().Invoke(new object[] { environment, identity, inputSchema, valueColumn });
+        var identity = MLNetInternals.NewLinearRegressionModel(environment, OneWeight(), 0f);
+        return MLNetInternals.NewRegressionTransformer(environment, identity, inputSchema, valueColumn);
     }
 
-    /// <summary>Throws <see cref="NotSupportedException"/> unless the ML.NET internals this class binds to are present.</summary>
-    public static void EnsureSupported()
-    {
-        Find(typeof(LinearMulticlassModelParameters), typeof(IHostEnvironment), typeof(VBuffer<float>[]), typeof(float[]), typeof(int), typeof(int), typeof(string[]), typeof(ModelStatisticsBase));
-        Find(typeof(MulticlassPredictionTransformer<LinearMulticlassModelParameters>),
-            typeof(IHostEnvironment), typeof(LinearMulticlassModelParameters), typeof(DataViewSchema), typeof(string), typeof(string), typeof(string), typeof(string));
-        LinearBinaryModelConstructor();
-        PlattCalibratorConstructor();
-        CalibratedModelConstructor();
-        BinaryTransformerConstructor();
-        LinearRegressionModelConstructor();
-        RegressionTransformerConstructor();
-    }
+    /// <summary>Throws <see cref="NotSupportedException"/> unless the ML.NET internals MLNetDeep binds to are present.</summary>
+    public static void EnsureSupported() => MLNetInternals.EnsureSupported();
 
     // Score = 1·x + 0 for a one-value vector x: exactly x in IEEE arithmetic.
     private static VBuffer<float> OneWeight() => new(1, new[] { 1f });
-
-    private static ConstructorInfo LinearBinaryModelConstructor() =>
-        Find(typeof(LinearBinaryModelParameters), typeof(IHostEnvironment), typeof(VBuffer<float>).MakeByRefType(), typeof(float), typeof(ModelStatisticsBase));
-
-    private static ConstructorInfo PlattCalibratorConstructor() =>
-        Find(typeof(PlattCalibrator), typeof(IHostEnvironment), typeof(double), typeof(double));
-
-    private static ConstructorInfo CalibratedModelConstructor() =>
-        Find(CalibratedModelType(), typeof(IHostEnvironment), typeof(LinearBinaryModelParameters), typeof(PlattCalibrator));
-
-    private static ConstructorInfo BinaryTransformerConstructor() =>
-        Find(typeof(BinaryPredictionTransformer<>).MakeGenericType(CalibratedModelType()),
-            typeof(IHostEnvironment), CalibratedModelType(), typeof(DataViewSchema), typeof(string), typeof(float), typeof(string));
-
-    internal static ConstructorInfo LinearRegressionModelConstructor() =>
-        Find(typeof(LinearRegressionModelParameters), typeof(IHostEnvironment), typeof(VBuffer<float>).MakeByRefType(), typeof(float));
-
-    internal static ConstructorInfo RegressionTransformerConstructor() =>
-        Find(typeof(RegressionPredictionTransformer<LinearRegressionModelParameters>),
-            typeof(IHostEnvironment), typeof(LinearRegressionModelParameters), typeof(DataViewSchema), typeof(string));
-
-    // ParameterMixingCalibratedModelParameters<LinearBinaryModelParameters, PlattCalibrator> is what ML.NET's own
-    // logistic regression returns; the class is internal, so it is looked up by name.
-    private static Type CalibratedModelType()
-    {
-        var open = typeof(PlattCalibrator).Assembly.GetType("Microsoft.ML.Calibrators.ParameterMixingCalibratedModelParameters`2")
-            ?? throw new NotSupportedException(
-                "Microsoft.ML.Calibrators.ParameterMixingCalibratedModelParameters was not found in Microsoft.ML " +
-                $"{typeof(MLContext).Assembly.GetName().Version}; MLNetDeep supports Microsoft.ML 5.0.x.");
-        return open.MakeGenericType(typeof(LinearBinaryModelParameters), typeof(PlattCalibrator));
-    }
-
-    private static ConstructorInfo Find(Type type, params Type[] parameters) =>
-        type.GetConstructor(Internal, binder: null, parameters, modifiers: null)
-        ?? throw new NotSupportedException(
-            $"{type.Name} has no constructor ({string.Join(", ", parameters.Select(p => p.Name))}) in Microsoft.ML " +
-            $"{typeof(MLContext).Assembly.GetName().Version}; MLNetDeep supports Microsoft.ML 5.0.x.");
 }

@@ -15,7 +15,7 @@ public sealed class RegressionBatchPredictor : BatchPredictor<RegressionBatchPre
     /// <inheritdoc />
     public override ScoringTask Task => ScoringTask.Regression;
 
-    internal static RegressionBatchPredictor? TryCreate(OnnxBatchSession session, ScoringChainReader parts, ITransformer head)
+    internal static RegressionBatchPredictor? TryCreate(OnnxBatchSession session, ScoringChainParts parts, ITransformer head)
     {
         if (head is not RegressionPredictionTransformer<LinearRegressionModelParameters> regression || regression.FeatureColumnName != parts.OutputColumn)
             return null;
