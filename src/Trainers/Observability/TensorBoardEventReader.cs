@@ -6,9 +6,9 @@ namespace MLNetDeep.Trainers.Observability;
 
 /// <summary>
 /// Reads a TensorBoard event file back: checks every record's two CRCs and decodes the scalars and histograms.
-/// For tests and for users who want their logged numbers without TensorBoard.
+/// Internal: the tests use it to check what the writer wrote; users read the files with TensorBoard itself.
 /// </summary>
-public static class TensorBoardEventReader
+internal static class TensorBoardEventReader
 {
     /// <summary>Reads and checks a whole event file (files up to 2 GB).</summary>
     /// <param name="path">An <c>events.out.tfevents.*</c> file, e.g. <see cref="TensorBoardWriter.FilePath"/>.</param>

@@ -4,6 +4,7 @@ using TorchSharp;
 using static TorchSharp.torch;
 using MLNetDeep.Trainers.Observability;
 using MLNetDeep.Transforms.Onnx;
+using MLNetDeep.Transforms.Onnx.Surgery;
 
 namespace MLNetDeep.Pretrained.Onnx.Import;
 
@@ -35,7 +36,7 @@ internal static class OnnxGraphCompiler
         var inputName = ChooseInput(graph, initializers, options.InputName, source);
         var nodes = TopologicalOrder(graph, inputName, initializers, source);
         var outputName = ChooseOutput(graph, nodes, initializers, inputName, options.OutputName, source);
-        nodes = NodesNeededFor(outputName, nodes);
+        nodes = OnnxReachability.NodesNeededFor(nodes, new[] { outputName }).Nodes;
         RejectUnsupported(nodes, source);
 
         var nodeNames = UniqueNodeNames(nodes);
@@ -179,21 +180,6 @@ internal static class OnnxGraphCompiler
             available.UnionWith(node.Output);
         }
         return ordered;
-    }
-
-    private static List<NodeProto> NodesNeededFor(string output, List<NodeProto> ordered)
-    {
-        var wanted = new HashSet<string>(StringComparer.Ordinal) { output };
-        var kept = new List<NodeProto>();
-        for (var i = ordered.Count - 1; i >= 0; i--)
-        {
-            if (!ordered[i].Output.Any(wanted.Contains))
-                continue;
-            kept.Add(ordered[i]);
-            wanted.UnionWith(ordered[i].Input);
-        }
-        kept.Reverse();
-        return kept;
     }
 
     private static void RejectUnsupported(List<NodeProto> nodes, string source)

@@ -9,7 +9,7 @@ namespace MLNetDeep.Trainers.Onnx.Export;
 /// Builds ONNX <see cref="TensorProto"/> values from managed arrays. The values go into <c>raw_data</c>,
 /// which ONNX defines as little-endian, so the bytes are written explicitly little-endian whatever the host.
 /// </summary>
-public static class OnnxTensors
+internal static class OnnxTensors
 {
     /// <summary>Makes a float32 tensor named <paramref name="name"/> with shape <paramref name="dims"/>.</summary>
     /// <param name="name">The tensor's name in the graph (an initializer name, for example).</param>

@@ -7,16 +7,7 @@ internal static class OnnxGraphPruning
 {
     public static void Prune(GraphProto graph)
     {
-        var needed = new HashSet<string>(graph.Output.Select(o => o.Name), StringComparer.Ordinal);
-        var kept = new List<NodeProto>();
-        foreach (var node in graph.Node.Reverse())
-        {
-            if (!node.Output.Any(needed.Contains))
-                continue;
-            kept.Add(node);
-            needed.UnionWith(node.Input.Where(i => i.Length > 0));
-        }
-        kept.Reverse();
+        var (kept, needed) = OnnxReachability.NodesNeededFor(graph.Node.ToList(), graph.Output.Select(o => o.Name));
         graph.Node.Clear();
         graph.Node.AddRange(kept);
 
