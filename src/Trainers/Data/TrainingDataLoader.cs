@@ -11,7 +11,7 @@ namespace MLNetDeep.Trainers.Data;
 internal sealed class TrainingDataLoader
 {
     // The post-epoch output check runs the network on this many first training rows.
-    internal const int FirstRowsKept = Training.TrainingLoop.OutputCheckRows;
+    internal const int FirstRowsKept = 256;
     private const int RowsPerCancellationCheck = 4096;
 
     private readonly DeepNeuralNetworkOptions _options;

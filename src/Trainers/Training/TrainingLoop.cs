@@ -20,9 +20,7 @@ internal sealed class TrainingLoop
     // finalizers, so a cheap gen-0 collection every few dozen steps keeps resident memory flat.
     private const int StepsPerCollection = 50;
     private const int EvaluationBatchSize = 4096;
-    // After each epoch the network runs on this many first training rows to catch NaN outputs; the data
-    // loader keeps exactly these rows (TrainingDataLoader.FirstRowsKept), so there is one number for both.
-    internal const int OutputCheckRows = 256;
+    private const int OutputCheckRows = 256;
 
     private readonly DeepNeuralNetworkOptions _options;
     private readonly ITrainingObjective _objective;
