@@ -3,9 +3,13 @@
 # fresh console apps outside the repo against it, and run them with dotnet run and after dotnet publish
 # (with and without -r linux-x64). Also checks that the build logic shipped in MLNetDeep.Trainers patches
 # libLibTorchSharp.so in every output, leaves the NuGet cache alone, and warns (MLND001/MLND002) when an app
-# forgets the native packages.
+# forgets the native packages; that the packages ask for Microsoft.ML >= the repo's minimum; and that a serving
+# app referencing only MLNetDeep.Transforms builds and scores without libtorch and without either warning.
 #
-# Usage: build/check-package.sh        (KEEP=1 keeps the temporary folder for inspection)
+# Usage: build/check-package.sh [MLNET_VERSION]   (KEEP=1 keeps the temporary folder for inspection)
+#   MLNET_VERSION (argument, or the environment variable of that name): the Microsoft.ML (and OnnxTransformer)
+#   version the apps reference; default MLNetLatestVersion in Directory.Packages.props. .ci/run runs the check
+#   on the oldest and the newest supported version.
 # Prints "check-package: PASS" or "check-package: FAIL: <reason>" last; the exit code says the same.
 set -euo pipefail
 
@@ -38,9 +42,9 @@ finish() {
         rm -rf "$work"
     fi
     if [[ $rc -ne 0 ]]; then
-        echo "check-package: FAIL during '$step': ${reason:-a command exited with code $rc} ($((SECONDS - started)) s)" >&2
+        echo "check-package: FAIL during '$step' (Microsoft.ML ${mlnet_version:-?}): ${reason:-a command exited with code $rc} ($((SECONDS - started)) s)" >&2
     else
-        echo "check-package: PASS ($((SECONDS - started)) s)"
+        echo "check-package: PASS on Microsoft.ML $mlnet_version ($((SECONDS - started)) s)"
     fi
 }
 trap finish EXIT
@@ -54,11 +58,18 @@ command -v dotnet >/dev/null || fail "dotnet was not found on PATH; install the 
 package_version() {
     sed -n "s/.*<PackageVersion Include=\"$1\" Version=\"\([^\"]*\)\".*/\1/p" "$repo/Directory.Packages.props"
 }
+props_property() {
+    sed -n "s/.*<$1>\([^<]*\)<\/$1>.*/\1/p" "$repo/Directory.Packages.props" | head -n 1
+}
 libtorch_version=$(package_version libtorch-cpu-linux-x64)
 ort_version=$(package_version Microsoft.ML.OnnxRuntime)
 torchsharp_version=$(package_version TorchSharp)
-[[ -n "$libtorch_version" && -n "$ort_version" && -n "$torchsharp_version" ]] ||
-    fail "could not read the libtorch-cpu-linux-x64, Microsoft.ML.OnnxRuntime and TorchSharp versions from $repo/Directory.Packages.props"
+mlnet_minimum=$(props_property MLNetMinimumVersion)
+mlnet_version=${1:-${MLNET_VERSION:-$(props_property MLNetLatestVersion)}}
+[[ -n "$libtorch_version" && -n "$ort_version" && -n "$torchsharp_version" && -n "$mlnet_minimum" && -n "$mlnet_version" ]] ||
+    fail "could not read the libtorch-cpu-linux-x64, Microsoft.ML.OnnxRuntime and TorchSharp versions and MLNetMinimumVersion/MLNetLatestVersion from $repo/Directory.Packages.props"
+[[ "$mlnet_version" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || fail "MLNET_VERSION '$mlnet_version' is not a Microsoft.ML version such as 5.0.1"
+echo "== checking against Microsoft.ML $mlnet_version (the packages require >= $mlnet_minimum)"
 cache_so="$nuget_root/torchsharp/$torchsharp_version/runtimes/linux-x64/native/libLibTorchSharp.so"
 
 # Prints WEAK, STRONG or ABSENT for the GLIBCXX_3.4.32 requirement of a library.
@@ -104,9 +115,26 @@ for entry in build/MLNetDeep.Trainers.targets build/ElfVersionRequirementPatcher
     buildTransitive/MLNetDeep.Trainers.targets buildTransitive/ElfVersionRequirementPatcher.cs; do
     grep -qx "$entry" <<<"$trainers_entries" || fail "$trainers_nupkg lacks $entry"
 done
+transforms_nupkg="$work/feed/MLNetDeep.Transforms.$version.nupkg"
+transforms_entries=$(unzip -Z1 "$transforms_nupkg")
+for entry in build/MLNetDeep.Transforms.targets buildTransitive/MLNetDeep.Transforms.targets; do
+    grep -qx "$entry" <<<"$transforms_entries" || fail "$transforms_nupkg lacks $entry"
+done
+# The serving package ships the ONNX Runtime check only: nothing that would speak of libtorch.
+if unzip -p "$transforms_nupkg" build/MLNetDeep.Transforms.targets | grep -q 'MLND002\|TorchSharp'; then
+    fail "$transforms_nupkg's build logic mentions TorchSharp or MLND002; serving needs no libtorch"
+fi
 for nupkg in "$work"/feed/*.nupkg; do
     echo "  $(basename "$nupkg"): $(stat -c %s "$nupkg") bytes"
+    # Every package that uses ML.NET asks for the oldest supported version and nothing above it, so apps on
+    # either line (5.0.x, 6.0.x) restore it without a downgrade or a forced upgrade.
+    nuspec=$(unzip -p "$nupkg" '*.nuspec')
+    dependency=$(grep -o '<dependency id="Microsoft.ML" version="[^"]*"' <<<"$nuspec" || true)
+    [[ -n "$dependency" ]] || fail "$(basename "$nupkg") has no Microsoft.ML dependency"
+    [[ "$dependency" == *"version=\"$mlnet_minimum\""* ]] ||
+        fail "$(basename "$nupkg") asks for $dependency; expected version=\"$mlnet_minimum\" (>= the minimum, no upper bound)"
 done
+echo "  every package depends on Microsoft.ML >= $mlnet_minimum"
 
 step="create app"
 echo "== creating a console app in $work/app"
@@ -118,7 +146,11 @@ cd "$work/app"
 dotnet add package MLNetDeep.Trainers --version "$version" >/dev/null
 dotnet add package libtorch-cpu-linux-x64 --version "$libtorch_version" >/dev/null
 dotnet add package Microsoft.ML.OnnxRuntime --version "$ort_version" >/dev/null
+# Naming the ML.NET version picks the line the app is on; above the packages' minimum it is an upgrade.
+dotnet add package Microsoft.ML --version "$mlnet_version" >/dev/null
+dotnet add package Microsoft.ML.OnnxTransformer --version "$mlnet_version" >/dev/null
 cp "$repo/build/check-package/Program.cs" Program.cs
+mkdir -p "$work/model"
 
 step="dotnet build (no RuntimeIdentifier)"
 echo "== dotnet build"
@@ -131,7 +163,9 @@ expect_weak "$work/app/bin/Debug/net10.0/runtimes/linux-x64/native/libLibTorchSh
 
 step="dotnet run"
 echo "== dotnet run"
-run_app run dotnet run --no-build
+MLNETDEEP_CHECK_OUTPUT="$work/model" run_app run dotnet run --no-build
+grep -q "^running on Microsoft.ML $mlnet_version\$" "$work/run.log" || fail "the app did not run on Microsoft.ML $mlnet_version"
+[[ -f "$work/model/model.zip" && -f "$work/model/expected.txt" ]] || fail "the app left no model.zip and expected.txt in $work/model"
 
 step="dotnet publish -r linux-x64"
 echo "== dotnet publish -c Release -r linux-x64"
@@ -172,5 +206,38 @@ dotnet build -p:MLNetDeepSkipOnnxRuntimeNativeCheck=true -p:MLNetDeepSkipLibTorc
 if grep -q 'MLND00[12]' "$work/bare-quiet.log"; then
     fail "MLNetDeepSkipOnnxRuntimeNativeCheck/MLNetDeepSkipLibTorchNativeCheck=true did not silence MLND001/MLND002"
 fi
+
+# A serving app: MLNetDeep.Transforms and the CPU ONNX Runtime only. It must build without MLND001/MLND002, bring no
+# TorchSharp or libtorch into its output, and score the training app's zip as the training process did.
+step="serving app"
+echo "== serving app: MLNetDeep.Transforms only, no libtorch"
+dotnet new console -o "$work/serving" -n ServingApp --framework net10.0 >/dev/null
+cd "$work/serving"
+dotnet add package MLNetDeep.Transforms --version "$version" >/dev/null
+dotnet add package Microsoft.ML.OnnxRuntime --version "$ort_version" >/dev/null
+dotnet add package Microsoft.ML --version "$mlnet_version" >/dev/null
+dotnet add package Microsoft.ML.OnnxTransformer --version "$mlnet_version" >/dev/null
+cp "$repo/build/check-package/serving/Program.cs" Program.cs
+dotnet build >"$work/serving-build.log" 2>&1 || { cat "$work/serving-build.log"; fail "dotnet build of the serving app failed"; }
+if grep -q 'MLND00[12]' "$work/serving-build.log"; then
+    grep 'MLND00[12]' "$work/serving-build.log"
+    fail "the serving app references MLNetDeep.Transforms and Microsoft.ML.OnnxRuntime, yet the build warned MLND001/MLND002"
+fi
+torch_files=$(find "$work/serving/bin" \( -iname '*torch*' -o -iname '*skia*' -o -iname 'ScottPlot*' \) -printf '%P\n')
+[[ -z "$torch_files" ]] || fail "the serving app's output holds TorchSharp, libtorch, SkiaSharp or ScottPlot files: $torch_files"
+MLNETDEEP_CHECK_OUTPUT="$work/model" run_app serving dotnet run --no-build
+grep -q "^running on Microsoft.ML $mlnet_version\$" "$work/serving.log" || fail "the serving app did not run on Microsoft.ML $mlnet_version"
+echo "  serving output: $(du -sh "$work/serving/bin" | cut -f1), no TorchSharp, libtorch, SkiaSharp or ScottPlot"
+
+# The same app without the native ONNX Runtime: MLNetDeep.Transforms' own build logic warns MLND001, and says
+# nothing about libtorch (MLND002), which a serving app does not need.
+step="serving app without ONNX Runtime native"
+dotnet remove package Microsoft.ML.OnnxRuntime >/dev/null
+dotnet build >"$work/serving-bare.log" 2>&1 || { cat "$work/serving-bare.log"; fail "dotnet build of the serving app without natives failed"; }
+grep -q 'warning MLND001' "$work/serving-bare.log" || { cat "$work/serving-bare.log"; fail "no MLND001 warning for a serving app without Microsoft.ML.OnnxRuntime"; }
+if grep -q 'MLND002' "$work/serving-bare.log"; then
+    fail "a serving app that references only MLNetDeep.Transforms was warned MLND002 (libtorch)"
+fi
+echo "  without Microsoft.ML.OnnxRuntime: MLND001 only"
 
 step="done"

@@ -2,12 +2,17 @@
 // would write it: it trains the DNN through the public ML.NET API, saves the model zip, loads it back and
 // checks that the reloaded model predicts what the trained one did. It exercises TorchSharp (and the
 // GLIBCXX patch shipped in the package), the ONNX exporter and ONNX Runtime.
-// Contract with the script: print "CHECK-APP OK" and exit 0 on success, exit non-zero otherwise.
+// Contract with the script: print "CHECK-APP OK" and exit 0 on success, exit non-zero otherwise; print the
+// Microsoft.ML version it ran on; when MLNETDEEP_CHECK_OUTPUT names a folder, leave there the trained network's zip
+// (model.zip) and its rows and scores (expected.txt) for the serving app (build/check-package/serving).
+using System.Globalization;
+using System.Reflection;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetDeep.Trainers;
 
 var mlContext = new MLContext(seed: 1);
+Console.WriteLine($"running on Microsoft.ML {typeof(MLContext).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]}");
 var random = new Random(1);
 var rows = Enumerable.Range(0, 600).Select(i => new Row
 {
@@ -40,6 +45,15 @@ var before = model.Transform(data).GetColumn<float[]>("Score").ToArray();
 var after = reloaded.Transform(data).GetColumn<float[]>("Score").ToArray();
 double maxDiff = before.Zip(after, (a, b) => a.Zip(b, (x, y) => Math.Abs(x - y)).Max()).Max();
 Console.WriteLine($"saved and reloaded: max abs score difference {maxDiff:G3}");
+
+if (Environment.GetEnvironmentVariable("MLNETDEEP_CHECK_OUTPUT") is { Length: > 0 } output)
+{
+    // The network alone (no MapValueToKey), as a serving app receives it, with the rows it must score the same.
+    var keyed = model.Take(1).Aggregate(data, (view, step) => step.Transform(view));
+    mlContext.Model.Save(model.LastTransformer, keyed.Schema, Path.Combine(output, "model.zip"));
+    string Floats(IEnumerable<float> values) => string.Join(' ', values.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
+    File.WriteAllLines(Path.Combine(output, "expected.txt"), rows.Select((row, i) => $"{Floats(row.Features)}|{Floats(before[i])}"));
+}
 
 if (metrics.MicroAccuracy < 0.9 || maxDiff > 1e-5)
 {
