@@ -22,6 +22,9 @@ namespace MLNetDeep.Transforms.Scoring;
 /// <c>Predict</c> may be called from several threads at once; each call allocates its own buffers. Dispose the
 /// predictor to release the ONNX Runtime session.
 /// </para>
+/// <para>
+/// A zip is an ML.NET model: as with <c>mlContext.Model.Load</c>, load only zips from trusted sources.
+/// </para>
 /// </remarks>
 public abstract class BatchPredictor : IDisposable
 {

@@ -19,7 +19,8 @@ public static partial class ModelZip
     /// (Microsoft.ML.OnnxRuntime) crashes on the missing CUDA entry point even with <c>FallbackToCpu</c>. This
     /// method tries CUDA once; when it is missing it logs a warning to <c>mlContext.Log</c> and loads in a CPU-only
     /// context, or throws when <c>FallbackToCpu</c> is false. The zip itself is plain ML.NET, and
-    /// <c>mlContext.Model.Load</c> still loads it wherever no GPU is asked for.
+    /// <c>mlContext.Model.Load</c> still loads it wherever no GPU is asked for. As with <c>mlContext.Model.Load</c>,
+    /// load only zips from trusted sources.
     /// </remarks>
     /// <exception cref="InvalidDataException">The file is not a readable zip, or an entry is damaged.</exception>
     /// <exception cref="InvalidOperationException">A GPU was asked for, ONNX Runtime has no CUDA provider, and <c>FallbackToCpu</c> is false.</exception>
