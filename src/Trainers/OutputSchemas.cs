@@ -105,7 +105,8 @@ internal static class OutputSchemas
     private static string Describe(SchemaShape.Column column) =>
         $"{column.Kind} of {column.ItemType}{(column.IsKey ? " (key)" : "")}";
 
-    // Only the annotation's type matters for a SchemaShape; the getter is never called.
+    // Only the annotation's type matters for a SchemaShape; the getter is never called. The value type is known
+    // only at run time, hence the generic call by reflection (on this class, not on ML.NET: MLNetInternals owns those).
     private static void AddPlaceholder(DataViewSchema.Annotations.Builder builder, string kind, DataViewType type) =>
         typeof(OutputSchemas).GetMethod(nameof(AddPlaceholderCore), BindingFlags.NonPublic | BindingFlags.Static)!
             .MakeGenericMethod(type.RawType).Invoke(null, new object[] { builder, kind, type });

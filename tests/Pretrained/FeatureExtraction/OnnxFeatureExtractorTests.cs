@@ -50,6 +50,22 @@ public sealed class OnnxFeatureExtractorTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Asking_for_a_GPU_without_the_CUDA_provider_and_without_fallback_is_an_error_naming_both_options()
+    {
+        var model = new GraphBuilder()
+            .DynamicInput("x", "N", 4)
+            .Node("Relu", ["x"], ["y"])
+            .DynamicOutput("y", "N", 4)
+            .Build(opset: 13);
+        var warnings = new List<string>();
+        var error = Assert.Throws<InvalidOperationException>(() =>
+            new OnnxFeatureExtractor(model, new OnnxFeatureExtractorOptions { GpuDeviceId = 0, FallbackToCpu = false, Warning = warnings.Add }));
+        Assert.StartsWith("The CUDA execution provider could not be used for GPU 0, and OnnxFeatureExtractorOptions.GpuDeviceId is 0", error.Message);
+        Assert.Contains("set OnnxFeatureExtractorOptions.FallbackToCpu = true to run on the CPU instead", error.Message);
+        Assert.Empty(warnings);
+    }
+
+    [Fact]
     public void A_fixed_batch_model_with_dynamic_batching_turned_off_is_refused_for_larger_batches()
     {
         var e = Assert.Throws<ArgumentException>(() => new OnnxFeatureExtractor(PretrainedModels.Preprocess,
