@@ -29,7 +29,7 @@ public abstract class DeepNeuralNetworkTrainerBase<TTransformer> : IEstimator<TT
     {
         Environment = environment ?? throw new ArgumentNullException(nameof(environment));
         Options = options ?? throw new ArgumentNullException(nameof(options));
-        OptionsValidator.Validate(options);
+        options.Validate();
     }
 
     /// <summary>The user's context (or the environment behind its catalogs): logging, the default seed and the GPU choice.</summary>
@@ -69,7 +69,7 @@ public abstract class DeepNeuralNetworkTrainerBase<TTransformer> : IEstimator<TT
     {
         ArgumentNullException.ThrowIfNull(input);
         // Again here: the options object is mutable, and a bad value set after construction must still fail before any work.
-        OptionsValidator.Validate(Options);
+        Options.Validate();
         using var host = new TrainingHost(Environment, ComponentName);
         int seed = host.ResolveSeed(Options.Seed);
         // libtorch's thread count is process-wide: put it back so one Fit does not slow or change every later one.
@@ -100,7 +100,7 @@ public abstract class DeepNeuralNetworkTrainerBase<TTransformer> : IEstimator<TT
                 "a classifier needs rows of at least 2 classes.");
         }
         var train = data.TrainTargets;
-        if (train.Count < 2 && OptionsValidator.UsesBatchNormalization(Options))
+        if (train.Count < 2 && Options.UsesBatchNormalization)
             throw new ArgumentException($"Batch normalization needs at least 2 training rows for a variance; the training data has {train.Count}.");
         if (data.ValidationTargets is { } validation && labelReader.IsCategorical)
             WarnAboutAbsentClasses(train, validation, labelReader, labelColumn, host);

@@ -14,12 +14,12 @@ internal sealed class TrainingDataLoader
     internal const int FirstRowsKept = 256;
     private const int RowsPerCancellationCheck = 4096;
 
-    private readonly DeepNeuralNetworkOptions _options;
+    private readonly TrainingOptions _options;
     private readonly LabelColumnReader _labelReader;
     private readonly int _seed;
     private readonly TrainingHost _host;
 
-    public TrainingDataLoader(DeepNeuralNetworkOptions options, LabelColumnReader labelReader, int seed, TrainingHost host)
+    public TrainingDataLoader(TrainingOptions options, LabelColumnReader labelReader, int seed, TrainingHost host)
     {
         _options = options;
         _labelReader = labelReader;

@@ -6,7 +6,7 @@ namespace MLNetDeep.Trainers.Training;
 /// <summary>Creates the TorchSharp optimizer the options name, with the options' hyperparameters.</summary>
 internal static class OptimizerFactory
 {
-    public static torch.optim.Optimizer Create(DeepNeuralNetworkOptions options, IEnumerable<Parameter> parameters)
+    public static torch.optim.Optimizer Create(TrainingOptions options, IEnumerable<Parameter> parameters)
     {
         double lr = options.LearningRate;
         return options.Optimizer switch

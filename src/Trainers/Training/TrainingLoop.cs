@@ -22,12 +22,12 @@ internal sealed class TrainingLoop
     private const int EvaluationBatchSize = 4096;
     private const int OutputCheckRows = 256;
 
-    private readonly DeepNeuralNetworkOptions _options;
+    private readonly TrainingOptions _options;
     private readonly ITrainingObjective _objective;
     private readonly TrainingHost _host;
     private readonly Device _device;
 
-    public TrainingLoop(DeepNeuralNetworkOptions options, ITrainingObjective objective, TrainingHost host, Device device)
+    public TrainingLoop(TrainingOptions options, ITrainingObjective objective, TrainingHost host, Device device)
     {
         _options = options;
         _objective = objective;

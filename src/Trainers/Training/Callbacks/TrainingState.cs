@@ -9,7 +9,7 @@ namespace MLNetDeep.Trainers.Training.Callbacks;
 /// <summary>The live state of one training run, shared by the loop and its callbacks.</summary>
 internal sealed class TrainingState
 {
-    public TrainingState(nn.Module<Tensor, Tensor> network, optim.Optimizer optimizer, DeepNeuralNetworkOptions options,
+    public TrainingState(nn.Module<Tensor, Tensor> network, optim.Optimizer optimizer, TrainingOptions options,
         ITrainingObjective objective, TrainingHost host, Generator generator, bool hasValidation)
     {
         Network = network;
@@ -25,7 +25,7 @@ internal sealed class TrainingState
 
     public optim.Optimizer Optimizer { get; }
 
-    public DeepNeuralNetworkOptions Options { get; }
+    public TrainingOptions Options { get; }
 
     public ITrainingObjective Objective { get; }
 
