@@ -95,7 +95,8 @@ public abstract partial class TrainingOptions
     /// <see cref="DataLoadingMode.Auto"/>, which streams only data larger than <see cref="InMemoryLimitBytes"/>.
     /// Streaming gives the same weights as in memory when <see cref="Shuffle"/> is false and there is no
     /// <see cref="ValidationFraction"/>; shuffled, it shuffles through a bounded buffer, and its validation split
-    /// is a seeded per-row draw, so its size is about, not exactly, the fraction.
+    /// is decided row by row as the rows are read (seeded; for class labels every (1/fraction)-th row of each class),
+    /// so it is not the in-memory split and its size is about, not exactly, the fraction.
     /// </summary>
     public DataLoadingMode DataLoading { get; set; } = DataLoadingMode.Auto;
 
