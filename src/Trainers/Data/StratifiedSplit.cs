@@ -7,7 +7,8 @@ namespace MLNetDeep.Trainers.Data;
 /// <remarks>
 /// Class c of n_c rows gets v_c = ⌊n_c·f⌋ validation rows, plus one for the classes with the largest remainders
 /// until the total is round(N·f) (largest-remainder apportionment, ties to the smaller class value); then every
-/// class of at least 2 rows gets at least one validation row, and every class keeps at least one training row.
+/// class of at least 2 rows gets at least one validation row and keeps at least one training row. A class of one
+/// row goes to validation only when the apportionment gives it the row (tiny data sets), which is warned about.
 /// Which rows: the rows are visited in the same seeded permutation as the unstratified split, and a row goes to
 /// validation while its class's quota lasts. Both halves keep the permutation's order.
 /// </remarks>
@@ -49,7 +50,10 @@ internal static class StratifiedSplit
         foreach (var c in counts.OrderByDescending(c => c.Value * fraction - Math.Floor(c.Value * fraction)).ThenBy(c => c.Key).Take(Math.Max(0, missing)))
             quota[c.Key]++;
         foreach (var (c, n) in counts)
-            quota[c] = Math.Min(Math.Max(quota[c], n >= 2 ? 1 : 0), n - 1);
+        {
+            if (n >= 2)
+                quota[c] = Math.Clamp(quota[c], 1, n - 1);
+        }
         return quota;
     }
 }

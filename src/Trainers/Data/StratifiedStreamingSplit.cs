@@ -2,10 +2,10 @@ namespace MLNetDeep.Trainers.Data;
 
 /// <summary>
 /// The streamed ValidationFraction split of class labels. The pre-pass decides each row as it reads it, from its
-/// class alone: the k-th row of class c (k from 0, in view order) is a validation row when
-/// ⌊k·f + φ_c⌋ &gt; ⌊(k − 1)·f + φ_c⌋ for k ≥ 1, with a seeded phase φ_c in [1 − f, 1). So each class gives every
-/// (1/f)-th of its rows, about n_c·f of them, its second row always (a class of 2 rows is validated), its first
-/// row never (a class is always trained on). The decisions are kept (one bit per row), so every later pass agrees.
+/// class alone: of the rows of class c in view order (k from 0), row 0 trains and row 1 validates, so every class
+/// of at least 2 rows is trained on and measured; from row 2 on, row k validates when
+/// ⌊(k − 1)·f + φ_c⌋ &gt; ⌊(k − 2)·f + φ_c⌋, one row in every 1/f at a seeded phase φ_c in [0, 1). A class of n rows
+/// thus gives about 1 + (n − 2)·f validation rows. The decisions are kept (one bit per row), so every later pass agrees.
 /// </summary>
 internal sealed class StratifiedStreamingSplit
 {
@@ -27,10 +27,10 @@ internal sealed class StratifiedStreamingSplit
         {
             ulong bits = ValidationSplit.Mix(_seed ^ (ulong)BitConverter.SingleToUInt32Bits(target));
             double unit = (bits >> 11) * (1.0 / (1UL << 53));
-            c = (0, 1 - _fraction + unit * _fraction);
+            c = (0, unit);
         }
         long k = c.Seen;
-        bool validation = k >= 1 && Math.Floor(k * _fraction + c.Phase) > Math.Floor((k - 1) * _fraction + c.Phase);
+        bool validation = k == 1 || k >= 2 && Math.Floor((k - 1) * _fraction + c.Phase) > Math.Floor((k - 2) * _fraction + c.Phase);
         _classes[target] = (k + 1, c.Phase);
         if (validation)
         {

@@ -23,6 +23,25 @@ internal static class OptimizerFactory
         };
     }
 
+    /// <summary>
+    /// An empty parameter group of the optimizer kind's own type, for <c>add_param_group</c>, which fills its
+    /// hyperparameters from the optimizer's defaults (the options') and creates fresh state for its parameters.
+    /// </summary>
+    public static ParamGroup Group(OptimizerKind kind, IEnumerable<Parameter> parameters)
+    {
+        var list = parameters.ToList();
+        return kind switch
+        {
+            OptimizerKind.Sgd or OptimizerKind.Momentum or OptimizerKind.Nesterov => new SGD.ParamGroup { Parameters = list },
+            OptimizerKind.AdaGrad => new Adagrad.ParamGroup { Parameters = list },
+            OptimizerKind.RmsProp => new RMSProp.ParamGroup { Parameters = list },
+            OptimizerKind.Adam => new Adam.ParamGroup { Parameters = list },
+            OptimizerKind.Nadam => new NAdam.ParamGroup { Parameters = list },
+            OptimizerKind.AdamW => new AdamW.ParamGroup { Parameters = list },
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown optimizer."),
+        };
+    }
+
     /// <summary>The learning rate of the first parameter group, which is the rate every group uses here.</summary>
     public static double CurrentLearningRate(torch.optim.Optimizer optimizer) =>
         optimizer.ParamGroups.First().LearningRate;

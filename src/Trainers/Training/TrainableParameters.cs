@@ -119,7 +119,7 @@ internal sealed class TrainableParameters : IDisposable
         IEnumerable<Parameter> Of(int i) => flat[i] is { } buffer ? new[] { buffer.Parameter } : groups[i].Parameters;
         var optimizer = OptimizerFactory.Create(_options, Of(0));
         for (int i = 1; i < groups.Count; i++)
-            ((OptimizerHelper)optimizer).add_param_group(new TorchSharp.Modules.ParamGroup { Parameters = Of(i).ToList() });
+            ((OptimizerHelper)optimizer).add_param_group(OptimizerFactory.Group(_options.Optimizer, Of(i)));
         if (_optimizer is { } previous)
         {
             // A schedule may have moved momentum or β₁ (1cycle); the new optimizer goes on from there.
