@@ -48,7 +48,7 @@ public abstract class DeepNeuralNetworkTransformer : ITransformer, IDisposable
     /// <summary>The layers and parameter counts of the network.</summary>
     public NetworkDescription Description { get; }
 
-    /// <summary>Per-epoch mean gradient norm of each dense layer (empty when <see cref="DeepNeuralNetworkOptions.RecordGradientNorms"/> is off).</summary>
+    /// <summary>Per-epoch mean gradient norm of each dense layer (empty when <see cref="TrainingOptions.RecordGradientNorms"/> is off).</summary>
     public IReadOnlyList<GradientNormRecord> GradientNorms { get; }
 
     /// <summary>The seed the run used (the explicit one, or the one drawn from the MLContext).</summary>
@@ -66,7 +66,7 @@ public abstract class DeepNeuralNetworkTransformer : ITransformer, IDisposable
 
     /// <summary>Draws each dense layer's mean gradient norm per epoch (log scale) into a PNG file, to spot vanishing or exploding gradients.</summary>
     /// <param name="pngPath">Where to write the image; its folder must exist.</param>
-    /// <exception cref="InvalidOperationException">No gradient norms were recorded (<see cref="DeepNeuralNetworkOptions.RecordGradientNorms"/> was off).</exception>
+    /// <exception cref="InvalidOperationException">No gradient norms were recorded (<see cref="TrainingOptions.RecordGradientNorms"/> was off).</exception>
     public void SaveGradientNorms(string pngPath)
     {
         if (GradientNorms.Count == 0)

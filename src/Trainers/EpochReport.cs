@@ -1,6 +1,6 @@
 namespace MLNetDeep.Trainers;
 
-/// <summary>What the <see cref="DeepNeuralNetworkOptions.Progress"/> callback receives after each epoch.</summary>
+/// <summary>What the <see cref="TrainingOptions.Progress"/> callback receives after each epoch.</summary>
 /// <param name="Record">The epoch's losses, metrics, learning rate and duration.</param>
 /// <param name="TotalEpochs">The configured number of epochs (training may stop earlier).</param>
 /// <param name="MetricName">What <see cref="EpochRecord.TrainMetric"/> measures, e.g. "accuracy".</param>

@@ -76,9 +76,11 @@ internal static class CheckpointStore
 
     /// <summary>
     /// Loads the checkpoint in <paramref name="directory"/> into the given objects, or returns null when
-    /// there is none. A checkpoint written for other options or data is refused with a clear error.
+    /// there is none. A checkpoint written for other options or data is refused with a clear error. The
+    /// optimizer comes from <paramref name="optimizerAfter"/>, given the checkpoint's completed epochs, since the
+    /// parameter groups (and so the state's layout) can change from epoch to epoch.
     /// </summary>
-    public static CheckpointMetadata? TryRead(string directory, string fingerprint, nn.Module network, optim.Optimizer optimizer,
+    public static CheckpointMetadata? TryRead(string directory, string fingerprint, nn.Module network, Func<int, optim.Optimizer> optimizerAfter,
         Generator generator, Func<ParameterSnapshot>? bestTemplate, out ParameterSnapshot? best)
     {
         best = null;
@@ -98,7 +100,7 @@ internal static class CheckpointStore
                     "Use a new CheckpointDirectory, or delete the old checkpoint to start over.");
             }
             network.load(reader, strict: true);
-            ((TorchSharp.Modules.OptimizerHelper)optimizer).load_state_dict(reader);
+            ((TorchSharp.Modules.OptimizerHelper)optimizerAfter(metadata.Epochs.Count)).load_state_dict(reader);
             using (var rng = TensorExtensionMethods.Load(reader))
                 torch.random.set_rng_state(rng);
             using (var generatorState = TensorExtensionMethods.Load(reader))

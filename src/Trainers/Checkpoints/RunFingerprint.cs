@@ -1,9 +1,8 @@
-using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using MLNetDeep.Trainers.Data;
-using MLNetDeep.Trainers.Schedules;
+using MLNetDeep.Trainers.Options;
 
 namespace MLNetDeep.Trainers.Checkpoints;
 
@@ -14,8 +13,8 @@ namespace MLNetDeep.Trainers.Checkpoints;
 /// </summary>
 internal static class RunFingerprint
 {
-    public static string Compute(DeepNeuralNetworkOptions o, int seed, TrainingMatrix train, TrainingMatrix? validation) =>
-        Compute(o, seed, "", hash =>
+    public static string Compute(TrainingOptions o, int seed, TrainingMatrix train, TrainingMatrix? validation) =>
+        Compute(o, seed, streamed: false, hash =>
         {
             AppendData(hash, train);
             if (validation is not null)
@@ -26,8 +25,8 @@ internal static class RunFingerprint
     /// The fingerprint of a streamed run, from the SHA-256 of the training and validation rows that its pre-pass
     /// computed. The shuffle buffer size shapes the streamed order, so it is part of it.
     /// </summary>
-    public static string Compute(DeepNeuralNetworkOptions o, int seed, long trainRows, byte[] trainDigest, long validationRows, byte[] validationDigest) =>
-        Compute(o, seed, $"Loading=Streaming;{nameof(o.ShuffleBufferRows)}={o.ShuffleBufferRows};", hash =>
+    public static string Compute(TrainingOptions o, int seed, long trainRows, byte[] trainDigest, long validationRows, byte[] validationDigest) =>
+        Compute(o, seed, streamed: true, hash =>
         {
             hash.AppendData(BitConverter.GetBytes(trainRows));
             hash.AppendData(trainDigest);
@@ -35,47 +34,25 @@ internal static class RunFingerprint
             hash.AppendData(validationDigest);
         });
 
-    private static string Compute(DeepNeuralNetworkOptions o, int seed, string loading, Action<IncrementalHash> appendData)
+    /// <summary>The options part of the fingerprint: every part of the options, the resolved seed, and for a streamed run the shuffle buffer size.</summary>
+    internal static FingerprintText Text(TrainingOptions o, int seed, bool streamed)
     {
-        var text = new StringBuilder();
-        void Add(string name, object? value) => text.Append(name).Append('=').Append(Convert.ToString(value, CultureInfo.InvariantCulture)).Append(';');
-        Add("v", CheckpointStore.FormatVersion);
-        Add(nameof(o.LabelColumnName), o.LabelColumnName);
-        Add(nameof(o.FeatureColumnName), o.FeatureColumnName);
-        Add(nameof(o.HiddenLayers), string.Join(",", o.HiddenLayers));
-        Add(nameof(o.Activation), o.Activation);
-        Add(nameof(o.ActivationAlpha), o.ActivationAlpha);
-        Add(nameof(o.WeightInitializer), o.WeightInitializer);
-        Add(nameof(o.BatchNormalization), o.BatchNormalization);
-        Add(nameof(o.InputBatchNormalization), o.InputBatchNormalization);
-        Add(nameof(o.DropoutRate), o.DropoutRate);
-        Add(nameof(o.L1), o.L1);
-        Add(nameof(o.L2), o.L2);
-        Add(nameof(o.Optimizer), o.Optimizer);
-        Add(nameof(o.LearningRate), o.LearningRate);
-        Add(nameof(o.Momentum), o.Momentum);
-        Add(nameof(o.Beta1), o.Beta1);
-        Add(nameof(o.Beta2), o.Beta2);
-        Add(nameof(o.Epsilon), o.Epsilon);
-        Add(nameof(o.Rho), o.Rho);
-        Add(nameof(o.WeightDecay), o.WeightDecay);
-        Add(nameof(o.BatchSize), o.BatchSize);
-        Add(nameof(o.Shuffle), o.Shuffle);
-        Add("Seed", seed);
-        Add(nameof(o.LearningRateSchedule), o.LearningRateSchedule?.GetType().FullName);
-        Add(nameof(o.GradientClipNorm), o.GradientClipNorm);
-        Add(nameof(o.GradientClipValue), o.GradientClipValue);
-        Add(nameof(o.MaxNorm), o.MaxNorm);
-        // The optimizer state's shapes follow the parameter layout, so one layout cannot resume the other's.
-        Add(nameof(o.FlatParameterBuffer), o.FlatParameterBuffer);
-        Add(nameof(o.EarlyStopping), o.EarlyStopping is { } e ? $"{e.Metric},{e.Patience},{e.MinDelta},{e.RestoreBestWeights}" : null);
-        Add(nameof(o.PreciseBatchNormStatistics), o.PreciseBatchNormStatistics);
-        Add(nameof(o.LabelSmoothing), o.LabelSmoothing);
+        var text = new FingerprintText();
+        text.Add("v", CheckpointStore.FormatVersion);
+        text.Add("Seed", seed);
+        o.AddToFingerprint(text);
+        if (streamed)
+        {
+            text.Add("Loading", "Streaming");
+            text.Add(nameof(o.ShuffleBufferRows), o.ShuffleBufferRows);
+        }
+        return text;
+    }
 
-        text.Append(loading);
-
+    private static string Compute(TrainingOptions o, int seed, bool streamed, Action<IncrementalHash> appendData)
+    {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData(Encoding.UTF8.GetBytes(text.ToString()));
+        hash.AppendData(Encoding.UTF8.GetBytes(Text(o, seed, streamed).ToString()));
         appendData(hash);
         return Convert.ToHexString(hash.GetHashAndReset());
     }

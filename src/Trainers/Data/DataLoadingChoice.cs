@@ -3,7 +3,7 @@ using MLNetDeep.Trainers.Observability;
 
 namespace MLNetDeep.Trainers.Data;
 
-/// <summary>Resolves <see cref="DeepNeuralNetworkOptions.DataLoading"/>: whether this training data is streamed, and why, for the log.</summary>
+/// <summary>Resolves <see cref="TrainingOptions.DataLoading"/>: whether this training data is streamed, and why, for the log.</summary>
 internal static class DataLoadingChoice
 {
     /// <summary>The bytes the training rows take in memory as 32-bit floats.</summary>
@@ -13,7 +13,7 @@ internal static class DataLoadingChoice
     /// Whether <paramref name="data"/> is streamed; <paramref name="reason"/> says why, and <paramref name="rows"/> is the
     /// row count when it was known or counted (null when a forced mode made counting unnecessary).
     /// </summary>
-    public static bool Streams(DeepNeuralNetworkOptions options, IDataView data, int width, out string reason, out long? rows)
+    public static bool Streams(TrainingOptions options, IDataView data, int width, out string reason, out long? rows)
     {
         rows = data.GetRowCount();
         switch (options.DataLoading)

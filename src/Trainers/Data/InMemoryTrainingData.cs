@@ -20,7 +20,7 @@ internal sealed class InMemoryTrainingData : PreparedTrainingData
 
     public override bool IsStreamed => false;
 
-    public override string Fingerprint(DeepNeuralNetworkOptions options, int seed) =>
+    public override string Fingerprint(TrainingOptions options, int seed) =>
         RunFingerprint.Compute(options, seed, _train ?? throw HandedOver(), _validation);
 
     public override (IBatchSource Train, IBatchSource? Validation) CreateSources(ITrainingObjective objective, Device device)

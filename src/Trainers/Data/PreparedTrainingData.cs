@@ -33,7 +33,7 @@ internal abstract class PreparedTrainingData
     public abstract bool IsStreamed { get; }
 
     /// <summary>The checkpoint fingerprint of the run over these rows.</summary>
-    public abstract string Fingerprint(DeepNeuralNetworkOptions options, int seed);
+    public abstract string Fingerprint(TrainingOptions options, int seed);
 
     /// <summary>The sources for the loop; the caller disposes them. Call once: in-memory rows are handed over to them.</summary>
     public abstract (IBatchSource Train, IBatchSource? Validation) CreateSources(ITrainingObjective objective, Device device);

@@ -26,7 +26,7 @@ internal sealed class StreamedTrainingData : PreparedTrainingData
 
     public override bool IsStreamed => true;
 
-    public override string Fingerprint(DeepNeuralNetworkOptions options, int seed) =>
+    public override string Fingerprint(TrainingOptions options, int seed) =>
         RunFingerprint.Compute(options, seed, _train.RowCount, _train.Digest(), _validation?.RowCount ?? 0, _validation?.Digest() ?? Array.Empty<byte>());
 
     public override (IBatchSource Train, IBatchSource? Validation) CreateSources(ITrainingObjective objective, Device device)

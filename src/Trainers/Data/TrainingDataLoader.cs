@@ -14,12 +14,12 @@ internal sealed class TrainingDataLoader
     internal const int FirstRowsKept = 256;
     private const int RowsPerCancellationCheck = 4096;
 
-    private readonly DeepNeuralNetworkOptions _options;
+    private readonly TrainingOptions _options;
     private readonly LabelColumnReader _labelReader;
     private readonly int _seed;
     private readonly TrainingHost _host;
 
-    public TrainingDataLoader(DeepNeuralNetworkOptions options, LabelColumnReader labelReader, int seed, TrainingHost host)
+    public TrainingDataLoader(TrainingOptions options, LabelColumnReader labelReader, int seed, TrainingHost host)
     {
         _options = options;
         _labelReader = labelReader;
@@ -48,12 +48,19 @@ internal sealed class TrainingDataLoader
         if (_options.ValidationFraction <= 0)
             return new InMemoryTrainingData(allTargets, all, null, _labelReader.IsCategorical);
 
-        int validationRows = (int)Math.Round(all.RowCount * _options.ValidationFraction);
-        if (validationRows < 1 || validationRows >= all.RowCount)
-            throw FractionLeavesNoRows(all.RowCount, validationRows);
+        if (_labelReader.IsCategorical)
+        {
+            var (trainRows, validationRows) = StratifiedSplit.Split(all.Targets, _options.ValidationFraction, _seed);
+            if (validationRows.Length < 1 || trainRows.Length < 1)
+                throw FractionLeavesNoRows(all.RowCount, validationRows.Length);
+            return new InMemoryTrainingData(allTargets, all.Select(trainRows), all.Select(validationRows), _labelReader.IsCategorical);
+        }
+        int validationCount = (int)Math.Round(all.RowCount * _options.ValidationFraction);
+        if (validationCount < 1 || validationCount >= all.RowCount)
+            throw FractionLeavesNoRows(all.RowCount, validationCount);
         var order = Enumerable.Range(0, all.RowCount).ToArray();
         new Random(_seed).Shuffle(order);
-        return new InMemoryTrainingData(allTargets, all.Select(order[validationRows..]), all.Select(order[..validationRows]), _labelReader.IsCategorical);
+        return new InMemoryTrainingData(allTargets, all.Select(order[validationCount..]), all.Select(order[..validationCount]), _labelReader.IsCategorical);
     }
 
     private TrainingMatrix Read(IDataView data, string dataRole, long? rows)
@@ -67,21 +74,26 @@ internal sealed class TrainingDataLoader
     private StreamedTrainingData Stream(IDataView input, CancellationToken cancellationToken)
     {
         int width = DataViewReader.CheckFeatureColumn(input.Schema, _options.FeatureColumnName, "training");
-        var split = _options.ValidationSet is null && _options.ValidationFraction > 0 ? new ValidationSplit(_seed, _options.ValidationFraction) : null;
-        var trainRows = Rows(input, "training", split is null ? null : position => !split.IsValidation(position));
+        bool splits = _options.ValidationSet is null && _options.ValidationFraction > 0;
+        // Class labels: decided per class in the pre-pass and kept (stratified); otherwise a per-row hash of the position.
+        var stratified = splits && _labelReader.IsCategorical ? new StratifiedStreamingSplit(_seed, _options.ValidationFraction) : null;
+        var hashed = splits && stratified is null ? new ValidationSplit(_seed, _options.ValidationFraction) : null;
+        Func<long, bool>? isValidation = stratified is not null ? stratified.IsValidation : hashed is not null ? hashed.IsValidation : null;
+        var trainRows = Rows(input, "training", isValidation is null ? null : position => !isValidation(position));
         var allTargets = new TargetStatistics(_labelReader.IsCategorical);
         var train = Summary(width);
-        var validation = split is null ? null : Summary(width);
+        var validation = splits ? Summary(width) : null;
         PrePass(trainRows with { Include = null }, cancellationToken, (position, row, target) =>
         {
             allTargets.Add(target);
-            (validation is not null && split!.IsValidation(position) ? validation : train).Add(row, target);
+            bool toValidation = stratified is not null ? stratified.Decide(position, target) : hashed is not null && hashed.IsValidation(position);
+            (toValidation ? validation! : train).Add(row, target);
         });
-        if (split is not null)
+        if (isValidation is not null)
         {
             if (validation!.RowCount < 1 || train.RowCount < 1)
                 throw FractionLeavesNoRows(allTargets.Count, validation.RowCount);
-            return new StreamedTrainingData(width, allTargets, trainRows, train, trainRows with { Include = split.IsValidation }, validation, _options.ShuffleBufferRows);
+            return new StreamedTrainingData(width, allTargets, trainRows, train, trainRows with { Include = isValidation }, validation, _options.ShuffleBufferRows);
         }
         if (_options.ValidationSet is not { } validationSet)
             return new StreamedTrainingData(width, allTargets, trainRows, train, null, null, _options.ShuffleBufferRows);

@@ -24,7 +24,7 @@ internal sealed class ValidationSplit
     }
 
     /// <summary>SplitMix64's finalizer: every input bit flips about half the output bits.</summary>
-    private static ulong Mix(ulong z)
+    internal static ulong Mix(ulong z)
     {
         z += 0x9E3779B97F4A7C15;
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9;

@@ -67,7 +67,11 @@ internal static class NetworkBuilder
         }
     }
 
-    /// <summary>The dense-layer weight matrices: the only tensors L1 and L2 penalize.</summary>
+    /// <summary>The dense-layer weight matrices, in forward order: the only tensors of the MLP that L1 and L2 penalize.</summary>
     public static IReadOnlyList<Tensor> DenseWeights(nn.Module network) =>
         network.modules().OfType<Linear>().Select(l => (Tensor)l.weight!).ToList();
+
+    /// <summary>The parameter names of <see cref="DenseWeights"/>, which name them across device moves.</summary>
+    public static IEnumerable<string> DenseWeightNames(nn.Module network) =>
+        network.named_modules().Where(m => m.module is Linear).Select(m => m.name + ".weight");
 }

@@ -15,7 +15,7 @@ public abstract class LearningRateSchedule
     public ScheduleInterval Interval { get; init; }
 
     /// <summary>The learning rate at time t.</summary>
-    /// <param name="initialLearningRate">The rate the options set (<see cref="DeepNeuralNetworkOptions.LearningRate"/>).</param>
+    /// <param name="initialLearningRate">The rate the options set (<see cref="TrainingOptions.LearningRate"/>).</param>
     /// <param name="t">Steps or epochs done so far (0 at the start).</param>
     public abstract double LearningRate(double initialLearningRate, long t);
 

@@ -21,73 +21,76 @@ namespace MLNetDeep.Trainers.Training;
 /// </remarks>
 internal static class BatchNormRecalibration
 {
-    /// <summary>The batch-normalization layers of <paramref name="network"/> that keep running statistics, in forward order.</summary>
+    /// <summary>The TorchSharp batch-normalization layers of <paramref name="network"/> that keep running statistics, in forward order.</summary>
     public static IReadOnlyList<TorchSharp.Modules.BatchNorm> Layers(nn.Module network) =>
-        network.modules().OfType<TorchSharp.Modules.BatchNorm>().Where(l => Statistics(l) is not null).ToList();
+        BatchNormLayers.Find(network).OfType<TorchBatchNormLayer>().Select(l => l.Module).ToList();
 
-    private static (Tensor Mean, Tensor Variance, Tensor BatchesTracked)? Statistics(TorchSharp.Modules.BatchNorm layer) =>
-        layer.running_mean is { } mean && layer.running_var is { } variance && layer.num_batches_tracked is { } tracked
-            ? (mean, variance, tracked)
-            : null;
+    /// <summary>Recomputes the statistics from <paramref name="data"/> ([rows, features]) for every layer <see cref="BatchNormLayers.Find"/> finds.</summary>
+    public static void Recompute(nn.Module<Tensor, Tensor> network, Tensor data, int chunkRows, InputBatchNormStatistics? input = null) =>
+        Recompute(network, BatchNormLayers.Find(network), data, chunkRows, null, input);
 
-    /// <summary>Recomputes the statistics from <paramref name="data"/> ([rows, features]), leaving the network in training mode.</summary>
+    /// <summary>Recomputes the running statistics of <paramref name="layers"/> that are not frozen from <paramref name="data"/>, leaving the network in training mode (frozen layers in inference mode).</summary>
     /// <param name="network">The network; its parameters are not changed, and no random numbers are drawn.</param>
-    /// <param name="data">The rows, on the network's device.</param>
+    /// <param name="layers">Its batch-normalization layers.</param>
+    /// <param name="data">The rows ([rows, features]), on the network's device.</param>
     /// <param name="chunkRows">Rows per forward pass (≥ 2).</param>
+    /// <param name="sampleShape">How each row is viewed before the network reads it; null: as it is.</param>
     /// <param name="input">Exact statistics for an input batch norm, which then keeps them and normalizes with them (inference mode) for the layers after it.</param>
-    public static void Recompute(nn.Module<Tensor, Tensor> network, Tensor data, int chunkRows, InputBatchNormStatistics? input = null)
+    public static void Recompute(nn.Module<Tensor, Tensor> network, IReadOnlyList<IBatchNormLayer> layers, Tensor data, int chunkRows,
+        SampleShape? sampleShape, InputBatchNormStatistics? input = null)
     {
         input?.Apply();
-        var layers = Layers(network).Where(l => l != input?.Layer).ToList();
-        if (layers.Count == 0 || data.shape[0] < 2)
+        var refreshed = layers.Where(l => !l.Frozen && !(l is TorchBatchNormLayer t && t.Module == input?.Layer)).ToList();
+        if (refreshed.Count == 0 || data.shape[0] < 2)
             return;
         var x = data;
         long rows = x.shape[0];
-        var momenta = layers.Select(l => l.momentum).ToArray();
-        var statistics = layers.Select(l => Statistics(l)!.Value).ToArray();
+        var momenta = refreshed.Select(l => l.Momentum).ToArray();
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        var batchesTracked = statistics.Select(s => s.BatchesTracked.clone()).ToArray();
+        var batchesTracked = refreshed.Select(l => l.BatchesTracked?.clone()).ToArray();
         // Σ n·mean and Σ x² per layer, pooled in double so that large row counts lose no precision.
-        var sums = new Tensor?[layers.Count];
-        var squares = new Tensor?[layers.Count];
+        var sums = new Tensor?[refreshed.Count];
+        var squares = new Tensor?[refreshed.Count];
         try
         {
             network.eval();
-            foreach (var layer in layers)
+            foreach (var layer in refreshed)
             {
-                layer.train();
+                layer.SetTraining(true);
                 // Momentum 1 makes the running statistics exactly the chunk's: its mean and unbiased variance.
-                layer.momentum = 1.0;
+                layer.Momentum = 1.0;
             }
             foreach (var (start, count) in Chunks(rows, chunkRows))
             {
-                network.forward(x.narrow(0, start, count));
-                for (int i = 0; i < layers.Count; i++)
+                var chunk = x.narrow(0, start, count);
+                network.forward(sampleShape is null ? chunk : sampleShape.ToSamples(chunk));
+                for (int i = 0; i < refreshed.Count; i++)
                 {
-                    var mean = statistics[i].Mean.to(ScalarType.Float64);
-                    var variance = statistics[i].Variance.to(ScalarType.Float64);
+                    var mean = refreshed[i].RunningMean.to(ScalarType.Float64);
+                    var variance = refreshed[i].RunningVariance.to(ScalarType.Float64);
                     var chunkSum = mean.mul(count);
                     var chunkSquares = variance.mul(count - 1).add(mean.square().mul(count));
                     sums[i] = sums[i] is { } s ? s.add(chunkSum) : chunkSum;
                     squares[i] = squares[i] is { } q ? q.add(chunkSquares) : chunkSquares;
                 }
             }
-            for (int i = 0; i < layers.Count; i++)
+            for (int i = 0; i < refreshed.Count; i++)
             {
                 var mean = sums[i]!.div(rows);
                 // Cancellation can leave a tiny negative value for a constant feature.
                 var variance = squares[i]!.sub(mean.square().mul(rows)).div(rows - 1).clamp_min(0);
-                statistics[i].Mean.copy_(mean);
-                statistics[i].Variance.copy_(variance);
-                statistics[i].BatchesTracked.copy_(batchesTracked[i]);
+                refreshed[i].RunningMean.copy_(mean);
+                refreshed[i].RunningVariance.copy_(variance);
+                if (batchesTracked[i] is { } tracked)
+                    refreshed[i].BatchesTracked!.copy_(tracked);
             }
         }
         finally
         {
-            for (int i = 0; i < layers.Count; i++)
-                layers[i].momentum = momenta[i];
-            network.train();
+            for (int i = 0; i < refreshed.Count; i++)
+                refreshed[i].Momentum = momenta[i];
+            BatchNormLayers.Train(network, layers);
         }
     }
 

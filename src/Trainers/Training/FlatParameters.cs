@@ -42,18 +42,22 @@ internal sealed class FlatParameters : IDisposable
 
     /// <summary>Moves <paramref name="network"/>'s trainable parameters into one buffer; their values are unchanged.</summary>
     /// <exception cref="ArgumentException">The network has no trainable parameter, or they differ in type or device.</exception>
-    public static FlatParameters Create(nn.Module network)
+    public static FlatParameters Create(nn.Module network) =>
+        Create(network.parameters().Where(p => p.requires_grad).ToList(), nameof(network));
+
+    /// <summary>Moves <paramref name="parameters"/> (one parameter group) into one buffer; their values are unchanged.</summary>
+    /// <exception cref="ArgumentException">There is no parameter, or they differ in type or device.</exception>
+    public static FlatParameters Create(IReadOnlyList<Parameter> parameters, string argumentName = "parameters")
     {
-        var parameters = network.parameters().Where(p => p.requires_grad).ToList();
         if (parameters.Count == 0)
-            throw new ArgumentException("The network has no trainable parameters.", nameof(network));
+            throw new ArgumentException("The network has no trainable parameters.", argumentName);
         var dtype = parameters[0].dtype;
         var device = parameters[0].device;
         if (parameters.FirstOrDefault(p => p.dtype != dtype || p.device.ToString() != device.ToString()) is { } odd)
         {
             throw new ArgumentException(
                 $"All trainable parameters must share one type and device to share a buffer; found {dtype} on {device} and {odd.dtype} on {odd.device}.",
-                nameof(network));
+                argumentName);
         }
 
         long total = parameters.Sum(p => p.numel());

@@ -2,7 +2,6 @@ using TorchSharp;
 using static TorchSharp.torch;
 using MLNetDeep.Trainers.Data;
 using MLNetDeep.Trainers.Hosting;
-using MLNetDeep.Trainers.Network;
 using MLNetDeep.Trainers.Observability;
 using MLNetDeep.Trainers.Schedules;
 using MLNetDeep.Trainers.Training.Callbacks;
@@ -19,20 +18,32 @@ internal sealed class TrainingLoop
     // Optimizers build Scalars from doubles every step; their native memory is freed only by
     // finalizers, so a cheap gen-0 collection every few dozen steps keeps resident memory flat.
     private const int StepsPerCollection = 50;
-    private const int EvaluationBatchSize = 4096;
-    private const int OutputCheckRows = 256;
 
-    private readonly DeepNeuralNetworkOptions _options;
+    private readonly TrainingOptions _options;
     private readonly ITrainingObjective _objective;
     private readonly TrainingHost _host;
     private readonly Device _device;
+    private readonly INetworkFactory _factory;
+    private readonly SampleShape _sampleShape;
+    private readonly IBatchAugmentation? _augmentation;
 
-    public TrainingLoop(DeepNeuralNetworkOptions options, ITrainingObjective objective, TrainingHost host, Device device)
+    /// <param name="options">The loop, optimizer and control options.</param>
+    /// <param name="objective">The task's loss and metric.</param>
+    /// <param name="host">Logging.</param>
+    /// <param name="device">Where the network and batches are.</param>
+    /// <param name="factory">Says which weights are penalised, the parameter groups of each epoch and the batch norms.</param>
+    /// <param name="sampleShape">How each flat row is viewed before the network reads it.</param>
+    /// <param name="augmentation">Changes each training batch, drawing from the loop's generator; null: none.</param>
+    public TrainingLoop(TrainingOptions options, ITrainingObjective objective, TrainingHost host, Device device,
+        INetworkFactory factory, SampleShape sampleShape, IBatchAugmentation? augmentation = null)
     {
         _options = options;
         _objective = objective;
         _host = host;
         _device = device;
+        _factory = factory;
+        _sampleShape = sampleShape;
+        _augmentation = augmentation;
     }
 
     /// <summary>Trains <paramref name="network"/> in place.</summary>
@@ -41,31 +52,33 @@ internal sealed class TrainingLoop
     public TrainingOutcome Run(nn.Module<Tensor, Tensor> network, IBatchSource train, IBatchSource? validation,
         Generator generator, string fingerprint, CancellationToken cancellationToken)
     {
-        // After network.to(device), which the trainer has done: moving would cut the parameters from the buffer.
-        using var flat = _options.FlatParameterBuffer ? FlatParameters.Create(network) : null;
-        using var optimizer = OptimizerFactory.Create(_options, flat is null ? network.parameters() : new[] { flat.Parameter });
-        var state = new TrainingState(network, optimizer, _options, _objective, _host, generator, validation is not null);
-        var penalty = new WeightPenalty(Network.NetworkBuilder.DenseWeights(network), _options.L1, _options.L2);
-        bool hasBatchNorm = BatchNormRecalibration.Layers(network).Count > 0;
+        // After network.to(device), which the trainer has done: moving would cut the parameters from the buffers.
+        using var parameters = new TrainableParameters(network, _options, epoch => _factory.ParameterGroups(network, epoch));
+        parameters.Apply(1);
+        var state = new TrainingState(network, parameters.Optimizer, _options, _objective, _host, generator, validation is not null)
+        {
+            Parameters = parameters,
+            PenalisedWeights = _factory.PenalisedWeights(network),
+        };
+        var penalty = new WeightPenalty(state.PenalisedWeights, _options.L1, _options.L2);
+        var batchNorms = _factory.BatchNormLayers(network);
+        bool hasBatchNorm = batchNorms.Count > 0;
         bool preciseStatistics = hasBatchNorm && _options.PreciseBatchNormStatistics;
-        using var inputStatistics = preciseStatistics ? InputBatchNormStatistics.TryCompute(network, train, _device) : null;
+        using var inputStatistics = preciseStatistics && _sampleShape.IsFlat ? InputBatchNormStatistics.TryCompute(network, train, _device) : null;
 
         using var earlyStopping = _options.EarlyStopping is { } early ? new EarlyStoppingCallback(early, _objective, validation is not null) : null;
         using var lastEpoch = new LastEpochSnapshot();
         var checkpoints = _options.CheckpointDirectory is { } directory ? new CheckpointWriter(directory, fingerprint, earlyStopping) : null;
-        var callbacks = CreateCallbacks(earlyStopping, lastEpoch, checkpoints);
         // Exact statistics matter only where the network runs in inference mode: validation, checkpoints, early
         // stopping's snapshots, other callbacks, and the returned model. Without the first four they are computed
         // once, after the last epoch (and after a divergence restores an epoch), instead of after every epoch.
         bool preciseEveryEpoch = preciseStatistics &&
             (validation is not null || checkpoints is not null || earlyStopping is not null || _options.AdditionalCallbacks.Count > 0);
-        bool statisticsCurrent = false;
-        void RefreshStatistics()
-        {
-            using var statisticsRows = train.StatisticsRows();
-            BatchNormRecalibration.Recompute(network, statisticsRows, EvaluationBatchSize, inputStatistics);
-            statisticsCurrent = true;
-        }
+        var refresher = preciseStatistics ? new BatchNormStatisticsRefresher(train, batchNorms, _sampleShape, inputStatistics, preciseEveryEpoch) : null;
+        float lastLoss = float.NaN;
+        var guard = new DivergenceGuard(train, batchNorms, _sampleShape, (s, broken) => Diverged(s, earlyStopping, lastEpoch, lastLoss, broken, refresher));
+        var evaluator = validation is null ? null : new ValidationEvaluator(validation, _objective, penalty, batchNorms, _sampleShape, cancellationToken);
+        var callbacks = CreateCallbacks(refresher, guard, evaluator, earlyStopping, lastEpoch, checkpoints);
 
         _options.LearningRateSchedule?.Reset();
         checkpoints?.TryResume(state);
@@ -77,9 +90,12 @@ internal sealed class TrainingLoop
             {
                 state.Epoch = epoch;
                 var epochClock = System.Diagnostics.Stopwatch.StartNew();
-                network.train();
+                parameters.Apply(epoch);
+                BatchNormLayers.Train(network, batchNorms);
+                foreach (var callback in callbacks)
+                    callback.OnEpochBegin(state);
                 double lossSum = 0;
-                float lastLoss = float.NaN;
+                lastLoss = float.NaN;
                 long seen = 0;
                 using var metric = _objective.CreateMetric();
 
@@ -90,13 +106,13 @@ internal sealed class TrainingLoop
                     using var scope = NewDisposeScope();
                     foreach (var callback in callbacks)
                         callback.OnBatchBegin(state);
-                    var (xb, yb, count) = batch;
-                    // Both are one native call; Optimizer.zero_grad zeroes gradients one by one from C#, which was
-                    // 5 % of a batch-32 step (bench ablation). The flat gradient must stay: its views are the gradients.
-                    if (flat is null)
-                        network.zero_grad();
-                    else
-                        flat.ZeroGradients();
+                    var (rows, yb, count) = batch;
+                    var xb = _sampleShape.ToSamples(rows);
+                    if (_augmentation is not null)
+                        xb = _augmentation.Augment(xb, generator);
+                    // Both are one native call per group; Optimizer.zero_grad zeroes gradients one by one from C#, which
+                    // was 5 % of a batch-32 step (bench ablation). The flat gradient must stay: its views are the gradients.
+                    parameters.ZeroGradients();
                     var output = network.forward(xb);
                     var loss = _objective.Loss(output, yb);
                     if (penalty.IsActive)
@@ -105,11 +121,11 @@ internal sealed class TrainingLoop
                     float lossValue = loss.item<float>();
                     state.Step++;
                     if (!float.IsFinite(lossValue))
-                        throw Diverged(state, earlyStopping, lastEpoch, lossValue, refresh: preciseStatistics && !preciseEveryEpoch ? RefreshStatistics : null);
+                        throw Diverged(state, earlyStopping, lastEpoch, lossValue, refresher: refresher);
                     loss.backward();
                     foreach (var callback in callbacks)
                         callback.OnAfterBackward(state);
-                    optimizer.step();
+                    state.Optimizer.step();
                     foreach (var callback in callbacks)
                         callback.OnBatchEnd(state);
 
@@ -121,28 +137,17 @@ internal sealed class TrainingLoop
                         GC.Collect(0);
                 }
 
-                statisticsCurrent = false;
-                if (preciseEveryEpoch)
-                    RefreshStatistics();
+                var measurements = new EpochMeasurements();
+                foreach (var callback in callbacks)
+                    callback.OnEpochTrained(state, measurements);
 
-                // The loss is checked before each step, so the epoch's last step could leave broken weights
-                // unseen: they would be evaluated, checkpointed, and on the last epoch returned as the model.
-                if (BrokenAfterStep(network, train) is string broken)
-                    throw Diverged(state, earlyStopping, lastEpoch, lastLoss, broken, preciseStatistics && !preciseEveryEpoch ? RefreshStatistics : null);
-
-                double? validationLoss = null, validationMetric = null, validationAuc = null;
-                if (validation is not null)
-                    (validationLoss, validationMetric, validationAuc) = Evaluate(network, validation, penalty, cancellationToken);
-
-                var record = new EpochRecord(epoch, lossSum / seen, metric.Result(), validationLoss, validationMetric,
-                    OptimizerFactory.CurrentLearningRate(optimizer), epochClock.Elapsed.TotalSeconds) { ValidationAuc = validationAuc };
+                var record = new EpochRecord(epoch, lossSum / seen, metric.Result(), measurements.ValidationLoss, measurements.ValidationMetric,
+                    parameters.LearningRate, epochClock.Elapsed.TotalSeconds) { ValidationAuc = measurements.ValidationAuc };
                 state.Epochs.Add(record);
                 foreach (var callback in callbacks)
                     callback.OnEpochEnd(state, record);
             }
 
-            if (preciseStatistics && !statisticsCurrent && state.Epochs.Count > 0)
-                RefreshStatistics();
             foreach (var callback in callbacks)
                 callback.OnTrainingEnd(state);
             if (state.RestoredEpoch is int restored)
@@ -157,11 +162,18 @@ internal sealed class TrainingLoop
         }
     }
 
-    private List<TrainingCallback> CreateCallbacks(EarlyStoppingCallback? earlyStopping, LastEpochSnapshot lastEpoch, CheckpointWriter? checkpoints)
+    private List<TrainingCallback> CreateCallbacks(BatchNormStatisticsRefresher? refresher, DivergenceGuard guard, ValidationEvaluator? evaluator,
+        EarlyStoppingCallback? earlyStopping, LastEpochSnapshot lastEpoch, CheckpointWriter? checkpoints)
     {
-        // Order matters: gradient norms are read before clipping changes them; the schedule reacts to the
-        // epoch before early stopping decides; snapshots and reports see the final state of the epoch.
+        // Order matters: the epoch's statistics are refreshed before the weights are checked and validated, and
+        // those come before anything reads the epoch; gradient norms are read before clipping changes them; the
+        // schedule reacts to the epoch before early stopping decides; snapshots and reports see its final state.
         var callbacks = new List<TrainingCallback>();
+        if (refresher is not null)
+            callbacks.Add(refresher);
+        callbacks.Add(guard);
+        if (evaluator is not null)
+            callbacks.Add(evaluator);
         if (_options.LearningRateSchedule is { } schedule)
             callbacks.Add(new LearningRateScheduler(schedule, _options.LearningRate));
         if (_options.RecordGradientNorms)
@@ -182,75 +194,18 @@ internal sealed class TrainingLoop
         return callbacks;
     }
 
-    // refresh recomputes exact batch-norm statistics for restored weights whose epoch skipped them.
+    // The refresher recomputes exact batch-norm statistics for restored weights whose epoch skipped them.
     private TrainingDivergence Diverged(TrainingState state, EarlyStoppingCallback? earlyStopping, LastEpochSnapshot lastEpoch, float loss,
-        string? nonFiniteParameter = null, Action? refresh = null)
+        string? nonFiniteParameter = null, BatchNormStatisticsRefresher? refresher = null)
     {
         bool restored = earlyStopping?.RestoreBest(state) == true || lastEpoch.Restore(state);
         if (restored)
-            refresh?.Invoke();
+            refresher?.RefreshRestored(state);
         state.Network.eval();
         return new TrainingDivergence(state.Epoch, state.Step, loss, restored ? History(state) : null, nonFiniteParameter);
-    }
-
-    /// <summary>
-    /// What holds a NaN or ±∞ after the epoch's last step: a parameter or buffer (batch-norm statistics), or
-    /// else the inference-mode outputs for the first training rows, since huge but finite weights overflow
-    /// there; null when all is finite. Inference mode draws no random numbers, so runs stay reproducible.
-    /// </summary>
-    private static string? BrokenAfterStep(nn.Module<Tensor, Tensor> network, IBatchSource train)
-    {
-        using var _ = no_grad();
-        using var scope = NewDisposeScope();
-        foreach (var (name, tensor) in network.named_parameters().Select(p => (p.name, (Tensor)p.parameter)).Concat(network.named_buffers()))
-        {
-            if (tensor.is_floating_point() && !tensor.isfinite().all().item<bool>())
-                return $"the weights of '{name}'";
-        }
-        network.eval();
-        try
-        {
-            var rows = train.FirstRows(OutputCheckRows);
-            var output = network.forward(rows);
-            return output.isfinite().all().item<bool>() ? null : $"the network's outputs for the first {rows.shape[0]} training rows";
-        }
-        finally
-        {
-            network.train();
-        }
     }
 
     private TrainingHistory History(TrainingState state) =>
         new(state.Epochs.ToList(), _objective.MetricName, state.RestoredEpoch ?? state.Epochs.Count,
             state.Epochs.Count < _options.Epochs && state.StopRequested);
-
-    private (double Loss, double Metric, double? Auc) Evaluate(nn.Module<Tensor, Tensor> network, IBatchSource validation, WeightPenalty penalty, CancellationToken cancellationToken)
-    {
-        network.eval();
-        using var _ = no_grad();
-        using var metric = _objective.CreateMetric();
-        using var auc = _objective.CreateValidationAuc();
-        double lossSum = 0;
-        long rows = 0;
-        foreach (var batch in validation.InOrder(EvaluationBatchSize, cancellationToken))
-        {
-            using var batchTensors = batch;
-            using var scope = NewDisposeScope();
-            var (xb, yb, count) = batch;
-            rows += count;
-            var output = network.forward(xb);
-            lossSum += _objective.Loss(output, yb).item<float>() * (double)count;
-            metric.Add(output, yb);
-            auc?.Add(output, yb);
-        }
-        double penaltyValue = 0;
-        if (penalty.IsActive)
-        {
-            // Compute() builds its sum from intermediate tensors; the scope frees them all.
-            using var scope = NewDisposeScope();
-            penaltyValue = penalty.Compute().item<float>();
-        }
-        network.train();
-        return (lossSum / rows + penaltyValue, metric.Result(), auc?.Result());
-    }
 }

@@ -20,7 +20,7 @@ internal sealed class WeightPenalty
         _l2 = l2;
     }
 
-    public bool IsActive => _l1 > 0 || _l2 > 0;
+    public bool IsActive => (_l1 > 0 || _l2 > 0) && _weights.Count > 0;
 
     /// <summary>The penalty as a differentiable scalar tensor; call only when <see cref="IsActive"/>.</summary>
     public Tensor Compute()

@@ -16,8 +16,8 @@ namespace MLNetDeep.Trainers;
 /// <remarks>
 /// <list type="table">
 /// <listheader><term>Input column</term><description>Type</description></listheader>
-/// <item><term>Label (<see cref="DeepNeuralNetworkOptions.LabelColumnName"/>)</term><description>Key (<c>Key&lt;UInt32&gt;</c>) with at least 2 values.</description></item>
-/// <item><term>Features (<see cref="DeepNeuralNetworkOptions.FeatureColumnName"/>)</term><description>Known-size vector of <see cref="float"/>, all finite.</description></item>
+/// <item><term>Label (<see cref="TrainingOptions.LabelColumnName"/>)</term><description>Key (<c>Key&lt;UInt32&gt;</c>) with at least 2 values.</description></item>
+/// <item><term>Features (<see cref="TrainingOptions.FeatureColumnName"/>)</term><description>Known-size vector of <see cref="float"/>, all finite.</description></item>
 /// </list>
 /// <list type="table">
 /// <listheader><term>Output column</term><description>Type</description></listheader>

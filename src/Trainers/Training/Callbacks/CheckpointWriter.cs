@@ -1,3 +1,4 @@
+using static TorchSharp.torch;
 using MLNetDeep.Trainers.Checkpoints;
 using MLNetDeep.Trainers.Schedules;
 
@@ -43,10 +44,17 @@ internal sealed class CheckpointWriter : TrainingCallback
     /// </summary>
     public bool TryResume(TrainingState state)
     {
-        var metadata = CheckpointStore.TryRead(_directory, _fingerprint, state.Network, state.Optimizer, state.Generator,
+        var metadata = CheckpointStore.TryRead(_directory, _fingerprint, state.Network, OptimizerAfter, state.Generator,
             _earlyStopping is null ? null : () => ParameterSnapshot.Capture(state.Network), out var best);
         if (metadata is null)
             return false;
+
+        // The saved optimizer state has the parameter groups of the last completed epoch, which unfreezing can change.
+        optim.Optimizer OptimizerAfter(int completedEpochs)
+        {
+            state.Parameters?.Apply(Math.Max(1, completedEpochs));
+            return state.Optimizer;
+        }
         state.Epochs.AddRange(metadata.Epochs);
         state.GradientNorms.AddRange(metadata.GradientNorms);
         state.Step = metadata.Step;

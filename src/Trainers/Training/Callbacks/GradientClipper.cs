@@ -16,7 +16,10 @@ internal sealed class GradientClipper : TrainingCallback
         _maxValue = maxValue;
     }
 
-    public override void OnTrainingBegin(TrainingState state) => _parameters = state.Network.parameters().ToList();
+    public override void OnTrainingBegin(TrainingState state) => _parameters = state.TrainedParameters;
+
+    // The trained set changes when parameter groups do (unfreezing), which happens at an epoch's start.
+    public override void OnEpochBegin(TrainingState state) => _parameters = state.TrainedParameters;
 
     public override void OnAfterBackward(TrainingState state)
     {

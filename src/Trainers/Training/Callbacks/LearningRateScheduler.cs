@@ -44,8 +44,13 @@ internal sealed class LearningRateScheduler : TrainingCallback
                 $"LearningRateSchedule {_schedule.GetType().Name} returned the learning rate {rate} at {_schedule.Interval.ToString().ToLowerInvariant()} {t}; " +
                 "a rate must be finite, >= 0 and at most 3.4E+38 (float range).");
         }
-        foreach (var group in state.Optimizer.ParamGroups)
-            group.LearningRate = rate;
+        if (state.Parameters is { } parameters)
+            parameters.SetLearningRate(rate);
+        else
+        {
+            foreach (var group in state.Optimizer.ParamGroups)
+                group.LearningRate = rate;
+        }
         if (_schedule.Momentum(t) is double momentum)
         {
             // SGD-style optimizers expose momentum; the Adam family cycles β₁ instead, as 1cycle prescribes.

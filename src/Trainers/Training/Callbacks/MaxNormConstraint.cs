@@ -1,5 +1,4 @@
 using static TorchSharp.torch;
-using MLNetDeep.Trainers.Network;
 using MLNetDeep.Trainers.Observability;
 
 namespace MLNetDeep.Trainers.Training.Callbacks;
@@ -15,7 +14,7 @@ internal sealed class MaxNormConstraint : TrainingCallback
 
     public MaxNormConstraint(double maxNorm) => _maxNorm = (float)maxNorm;
 
-    public override void OnTrainingBegin(TrainingState state) => _weights = NetworkBuilder.DenseWeights(state.Network);
+    public override void OnTrainingBegin(TrainingState state) => _weights = state.PenalisedWeights;
 
     public override void OnBatchEnd(TrainingState state)
     {

@@ -11,6 +11,11 @@ internal abstract class TrainingCallback
     {
     }
 
+    /// <summary>Before each epoch's first mini-batch, with <see cref="TrainingState.Epoch"/> set to it.</summary>
+    public virtual void OnEpochBegin(TrainingState state)
+    {
+    }
+
     /// <summary>Before each mini-batch's forward pass.</summary>
     public virtual void OnBatchBegin(TrainingState state)
     {
@@ -23,6 +28,14 @@ internal abstract class TrainingCallback
 
     /// <summary>After the optimizer step.</summary>
     public virtual void OnBatchEnd(TrainingState state)
+    {
+    }
+
+    /// <summary>
+    /// After an epoch's last step, before its record exists: the callbacks that prepare and measure the epoch
+    /// (batch-norm statistics, the finite-weights check, validation) run here in list order and fill <paramref name="measurements"/>.
+    /// </summary>
+    public virtual void OnEpochTrained(TrainingState state, EpochMeasurements measurements)
     {
     }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 using MLNetDeep.Trainers.Hosting;
 using MLNetDeep.Trainers.Observability;
@@ -9,11 +10,11 @@ namespace MLNetDeep.Trainers.Training.Callbacks;
 /// <summary>The live state of one training run, shared by the loop and its callbacks.</summary>
 internal sealed class TrainingState
 {
-    public TrainingState(nn.Module<Tensor, Tensor> network, optim.Optimizer optimizer, DeepNeuralNetworkOptions options,
+    public TrainingState(nn.Module<Tensor, Tensor> network, optim.Optimizer optimizer, TrainingOptions options,
         ITrainingObjective objective, TrainingHost host, Generator generator, bool hasValidation)
     {
         Network = network;
-        Optimizer = optimizer;
+        _optimizer = optimizer;
         Options = options;
         Objective = objective;
         Host = host;
@@ -21,11 +22,23 @@ internal sealed class TrainingState
         HasValidation = hasValidation;
     }
 
+    private readonly optim.Optimizer _optimizer;
+
     public nn.Module<Tensor, Tensor> Network { get; }
 
-    public optim.Optimizer Optimizer { get; }
+    /// <summary>The optimizer: the trainable parameters' current one (rebuilt when the parameter groups change), else the one given.</summary>
+    public optim.Optimizer Optimizer => Parameters?.Optimizer ?? _optimizer;
 
-    public DeepNeuralNetworkOptions Options { get; }
+    /// <summary>The parameter groups and their optimizer, when the loop manages them; null in a state built by hand.</summary>
+    public TrainableParameters? Parameters { get; set; }
+
+    /// <summary>The parameters trained now (what clipping acts on): the groups' when managed, else all of the network's.</summary>
+    public IReadOnlyList<Parameter> TrainedParameters => Parameters?.Parameters ?? Network.parameters().ToList();
+
+    /// <summary>The weights L1, L2 and max-norm act on, from the network factory.</summary>
+    public IReadOnlyList<Tensor> PenalisedWeights { get; set; } = Array.Empty<Tensor>();
+
+    public TrainingOptions Options { get; }
 
     public ITrainingObjective Objective { get; }
 

@@ -1,0 +1,30 @@
+using TorchSharp;
+using static TorchSharp.torch;
+using MLNetDeep.Trainers.Training;
+
+namespace MLNetDeep.Trainers.Network;
+
+/// <summary>
+/// The built-in network: the multilayer perceptron <see cref="DeepNeuralNetworkOptions"/> describes
+/// (<see cref="NetworkBuilder"/>), over flat feature vectors. Its penalised weights are its dense layers' weight
+/// matrices, named when it is built; all parameters train in one group for the whole run.
+/// </summary>
+internal sealed class MultilayerPerceptronFactory : INetworkFactory
+{
+    private readonly DeepNeuralNetworkOptions _options;
+    private HashSet<string> _penalised = new();
+
+    public MultilayerPerceptronFactory(DeepNeuralNetworkOptions options) => _options = options;
+
+    public nn.Module<Tensor, Tensor> Create(SampleShape sampleShape, long outputWidth, Generator generator)
+    {
+        if (!sampleShape.IsFlat)
+            throw new ArgumentException($"The multilayer perceptron reads flat feature vectors; the sample shape is {sampleShape}.", nameof(sampleShape));
+        var network = NetworkBuilder.Build(_options, sampleShape.ElementCount, outputWidth, generator);
+        _penalised = NetworkBuilder.DenseWeightNames(network).ToHashSet(StringComparer.Ordinal);
+        return network;
+    }
+
+    public IReadOnlyList<Tensor> PenalisedWeights(nn.Module<Tensor, Tensor> network) =>
+        network.named_parameters().Where(p => _penalised.Contains(p.name)).Select(p => (Tensor)p.parameter).ToList();
+}
