@@ -33,6 +33,9 @@ internal static class RandomWeights
     private static bool IsNorm(nn.Module network, string name) =>
         network.state_dict().ContainsKey(name[..name.LastIndexOf('.')] + ".running_var");
 
+    /// <summary>Whether two tensors have the same shape and bit-identical values.</summary>
+    public static bool Identical(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
+
     /// <summary>A seeded batch of Keras-preprocessed images (values in [-1, 1]).</summary>
     public static Tensor Images(int batch, int size, int seed)
     {
