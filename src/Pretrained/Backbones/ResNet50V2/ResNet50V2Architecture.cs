@@ -1,6 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
-using MLNetDeep.Transforms.Modules;
+using MLNetDeep.Trainers.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 

@@ -56,7 +56,7 @@ public static class ResNet50V2Weights
     /// <returns>The file's path, SHA-256 and what was read.</returns>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="WeightsFileException">A layer has no node, several nodes, or weights of another shape; the message names the layer.</exception>
-    /// <exception cref="MLNetDeep.Transforms.Onnx.Import.OnnxImportException">The file is not a readable ONNX model.</exception>
+    /// <exception cref="MLNetDeep.Transforms.Onnx.OnnxImportException">The file is not a readable ONNX model.</exception>
     public static LoadedWeights LoadOnnx(nn.Module network, string path)
     {
         ArgumentNullException.ThrowIfNull(network);
