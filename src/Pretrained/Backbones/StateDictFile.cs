@@ -82,6 +82,26 @@ internal static class StateDictFile
     }
 
     /// <summary>
+    /// Reads the table of contents of the file at <paramref name="path"/> with <paramref name="read"/>, checks it against
+    /// <paramref name="network"/> (<see cref="Check"/>), and only then lets <paramref name="load"/> copy the values in.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="WeightsFileException">The file does not hold exactly the network's tensors.</exception>
+    public static LoadedWeights LoadChecked(
+        nn.Module network, string path, WeightsFormat format, Func<string, Dictionary<string, Entry>> read,
+        Func<string, string> layerOf, Func<string, bool> optional, Action<string> load)
+    {
+        var fullPath = Path.GetFullPath(path);
+        if (!File.Exists(fullPath))
+            throw new FileNotFoundException($"The {format} weights file '{fullPath}' does not exist.", fullPath);
+        var entries = read(fullPath);
+        Check(fullPath, entries, network, layerOf, optional);
+        var (_, sha256) = FileDigest.Of(fullPath);
+        load(fullPath);
+        return new LoadedWeights(fullPath, format, sha256, entries.Count, entries.Values.Sum(e => e.Shape.Aggregate(1L, (a, b) => a * b)));
+    }
+
+    /// <summary>
     /// Checks that <paramref name="entries"/> hold exactly the tensors of <paramref name="network"/>'s state dict with the
     /// same shapes; entries for which <paramref name="optional"/> is true may be absent.
     /// </summary>

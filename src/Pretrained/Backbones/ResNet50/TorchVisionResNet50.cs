@@ -40,14 +40,9 @@ public static class TorchVisionResNet50
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var fullPath = Path.GetFullPath(path);
-        if (!File.Exists(fullPath))
-            throw new FileNotFoundException($"The safetensors file '{fullPath}' does not exist.", fullPath);
-        var entries = StateDictFile.ReadSafetensors(fullPath);
-        StateDictFile.Check(fullPath, entries, network, LayerOf, optional: key => key.EndsWith(".num_batches_tracked", StringComparison.Ordinal));
-        var (_, sha256) = FileDigest.Of(fullPath);
-        network.load_safetensors(fullPath, strict: false);
-        return new LoadedWeights(fullPath, WeightsFormat.Safetensors, sha256, entries.Count, entries.Values.Sum(e => e.Shape.Aggregate(1L, (a, b) => a * b)));
+        return StateDictFile.LoadChecked(network, path, WeightsFormat.Safetensors, StateDictFile.ReadSafetensors, LayerOf,
+            optional: key => key.EndsWith(".num_batches_tracked", StringComparison.Ordinal),
+            load: fullPath => network.load_safetensors(fullPath, strict: false));
     }
 
     /// <summary>"layer1.0.bn1.weight" belongs to "layer1.0.bn1".</summary>

@@ -97,14 +97,8 @@ public static class ResNet50V2Weights
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var fullPath = Path.GetFullPath(path);
-        if (!File.Exists(fullPath))
-            throw new FileNotFoundException($"The TorchSharp weights file '{fullPath}' does not exist.", fullPath);
-        var entries = StateDictFile.ReadTorchSharp(fullPath);
-        StateDictFile.Check(fullPath, entries, network, KerasLayerOf, optional: _ => false);
-        var (_, sha256) = FileDigest.Of(fullPath);
-        network.load(fullPath, strict: true);
-        return new LoadedWeights(fullPath, WeightsFormat.TorchSharp, sha256, entries.Count, entries.Values.Sum(e => e.Shape.Aggregate(1L, (a, b) => a * b)));
+        return StateDictFile.LoadChecked(network, path, WeightsFormat.TorchSharp, StateDictFile.ReadTorchSharp, KerasLayerOf,
+            optional: _ => false, load: fullPath => network.load(fullPath, strict: true));
     }
 
     /// <summary>"conv2_block1.conv2_block1_preact_bn.running_var" belongs to Keras layer "conv2_block1_preact_bn".</summary>
