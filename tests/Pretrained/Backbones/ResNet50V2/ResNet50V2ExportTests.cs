@@ -81,6 +81,21 @@ public sealed class ResNet50V2ExportTests(ITestOutputHelper output, ResNet50V2Ex
     }
 
     [Fact]
+    public void Export_imports_back_into_a_trainable_module_that_computes_the_same()
+    {
+        // The transfer-learning path: a backbone's exported graph comes back through the ONNX importer to be fine-tuned.
+        var model = TorchSharpOnnxExporter.Export(fineTuned.Network, [3, 64, 64]);
+        using var module = MLNetDeep.Pretrained.Onnx.Import.OnnxImporter.Load(model);
+        module.eval();
+        using var images = RandomWeights.Images(2, 64, seed: 9);
+        var rows = images.data<float>().ToArray();
+        var (expected, _) = ExportParity.RunTorch(fineTuned.Network, rows, [2, 3, 64, 64]);
+        using var noGrad = torch.no_grad();
+        using var imported = module.forward(images);
+        Assert.InRange(ExportParity.MaxAbsoluteDifference(expected, imported.data<float>().ToArray()), 0f, 1e-5f);
+    }
+
+    [Fact]
     public void MlNet_serves_the_export_from_a_model_zip()
     {
         const int rows = 2;
