@@ -25,6 +25,8 @@ internal static class OnnxOperatorSet
         ["Sub"] = ElementwiseOp.Sub,
         ["Mul"] = ElementwiseOp.Mul,
         ["Div"] = ElementwiseOp.Div,
+        ["Max"] = VariadicElementwiseOp.Max,
+        ["Min"] = VariadicElementwiseOp.Min,
         ["Gemm"] = MatrixOp.Gemm,
         ["MatMul"] = MatrixOp.MatMul,
         ["Flatten"] = ReshapingOps.Flatten,

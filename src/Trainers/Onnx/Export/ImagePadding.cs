@@ -16,11 +16,18 @@ internal static class ImagePadding
     /// <param name="left">Columns added on the left.</param>
     /// <param name="bottom">Rows added below.</param>
     /// <param name="right">Columns added on the right.</param>
-    public static string Emit(OnnxGraphBuilder graph, string path, string nodeName, string input, string output, long top, long left, long bottom, long right)
+    /// <param name="negativeZero">
+    /// Pads with -0.0, given as the constant_value input, instead of the default +0.0: equal to it in every comparison and
+    /// sum, but not a zero bit pattern, which is what keeps ONNX Runtime from fusing the Pad into a following MaxPool
+    /// (see <see cref="ZeroPaddedMaxPool"/>).
+    /// </param>
+    public static string Emit(OnnxGraphBuilder graph, string path, string nodeName, string input, string output, long top, long left, long bottom, long right,
+        bool negativeZero = false)
     {
         // ONNX lists every axis's start, then every axis's end: [N, C, H, W] starts, then their ends.
         long[] amounts = [0, 0, top, left, 0, 0, bottom, right];
         var pads = graph.AddInt64Initializer(ModulePath.Join(path, "pads"), amounts, amounts.Length);
-        return graph.AddNode("Pad", nodeName, [input, pads], output, OnnxAttributes.String("mode", "constant"));
+        string[] inputs = negativeZero ? [input, pads, graph.AddInitializer(ModulePath.Join(path, "negative_zero"), [-0f])] : [input, pads];
+        return graph.AddNode("Pad", nodeName, inputs, output, OnnxAttributes.String("mode", "constant"));
     }
 }

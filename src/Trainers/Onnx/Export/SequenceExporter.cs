@@ -1,3 +1,4 @@
+using MLNetDeep.Trainers.Onnx.Export.Exporters;
 using static TorchSharp.torch.nn;
 using MLNetDeep.Trainers.Onnx.Export.Folding;
 
@@ -37,15 +38,22 @@ internal static class SequenceExporter
 
     /// <summary>
     /// Emits the planned chain reading <paramref name="input"/>, folding its batch norms when the options say so; returns the
-    /// name of the value it produces (<paramref name="input"/> itself when every step is an identity).
+    /// name of the value it produces (<paramref name="input"/> itself when every step is an identity). A MaxPool2d right
+    /// after a ZeroPad2d gets <see cref="ZeroPaddedMaxPool"/>'s correction, which ONNX Runtime's Pad fusion needs.
     /// </summary>
     public static string Emit(ModuleExportContext context, IReadOnlyList<ExportStep> steps, string input)
     {
         var folds = context.Options.FoldBatchNorm ? BatchNormFoldPlan.Create(steps) : BatchNormFoldPlan.None;
         var chainContext = context with { Folds = folds };
         var value = input;
-        foreach (var step in steps)
-            value = step.Exporter.Emit(chainContext, step, value);
+        for (var i = 0; i < steps.Count; i++)
+        {
+            value = ZeroPaddedMaxPool.Applies(steps, i + 1)
+                ? ZeroPad2dExporter.EmitBeforeMaxPool(chainContext, steps[i], value)
+                : steps[i].Exporter.Emit(chainContext, steps[i], value);
+            if (ZeroPaddedMaxPool.Applies(steps, i))
+                value = ZeroPaddedMaxPool.Emit(chainContext, steps[i - 1], steps[i], value);
+        }
         return value;
     }
 }

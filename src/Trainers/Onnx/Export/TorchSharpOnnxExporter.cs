@@ -34,7 +34,8 @@ namespace MLNetDeep.Trainers.Onnx.Export;
 /// for images [N, C, H, W]: Conv2d (zero padding only, "same" and "valid" included), BatchNorm2d, MaxPool2d, AvgPool2d (without
 /// divisor_override), AdaptiveAvgPool2d (1x1, or sizes whose windows come out even), ZeroPad2d and ReLU6; and
 /// <see cref="Modules.ResidualBlock"/>. ceil_mode pooling is written as extra end padding, so the graph does not depend on how
-/// a runtime reads ceil_mode.
+/// a runtime reads ceil_mode. A ZeroPad2d directly before a MaxPool2d pads with -0.0 and is followed by a masked Max, so
+/// that ONNX Runtime's Pad fusion cannot turn the padded zeros into ignored cells (see <c>ZeroPaddedMaxPool</c>).
 /// </para>
 /// <para>
 /// For images, pass inputShape [C, H, W]. ML.NET's OnnxTransformer feeds such a graph from a float vector column of C·H·W

@@ -70,6 +70,7 @@ public sealed class OperatorConformanceTests(ITestOutputHelper output)
         ["Dropout_ratio_input_opset13"] = () => (new GraphBuilder().Input("x", Image).Initializer("ratio", [0.3f]).Node("Dropout", ["x", "ratio"], ["y"]).Output("y", Image).Build(13), Image),
         ["Arithmetic_broadcasting_opset8"] = () => (Arithmetic(8), Image),
         ["Arithmetic_broadcasting_opset14"] = () => (Arithmetic(14), Image),
+        ["Max_Min_variadic_broadcasting_opset13"] = () => (MaxMin(), Image),
         ["Softmax_coerced_2D_opset8"] = () => (Single("Softmax", 8, Int("axis", 1)), Image),
         ["Softmax_axis_opset13"] = () => (Single("Softmax", 13, Int("axis", 1)), Image),
         ["Flatten_Gemm_transB_opset8"] = () => (FlattenGemm(8, Int("transB", 1)), Image),
@@ -135,6 +136,13 @@ public sealed class OperatorConformanceTests(ITestOutputHelper output)
         .Initializer("c", [1f, 2f, 3f, 4f], 4, 1, 1).Initializer("row", Enumerable.Range(1, 9).Select(i => i / 3f).ToArray(), 9)
         .Node("Add", ["x", "c"], ["a"]).Node("Mul", ["a", "row"], ["m"]).Node("Sub", ["m", "x"], ["s"]).Node("Div", ["s", "c"], ["y"])
         .Output("y").Build(opset);
+
+    /// <summary>Max against a constant [1, 1, 9, 9] mask of 0 and -inf (as the exporter writes after a zero-padded MaxPool), then a three-input Min.</summary>
+    private static ModelProto MaxMin() => new GraphBuilder().Input("x", Image)
+        .Initializer("mask", Enumerable.Range(0, 81).Select(i => i % 9 == 0 || i < 9 ? 0f : float.NegativeInfinity).ToArray(), 1, 1, 9, 9)
+        .Initializer("c", [0.5f, -0.5f, 1f, 0f], 4, 1, 1).Initializer("row", Enumerable.Range(0, 9).Select(i => i / 4f - 1).ToArray(), 9)
+        .Node("Max", ["x", "mask"], ["m"]).Node("Min", ["m", "c", "row"], ["y"])
+        .Output("y").Build(13);
 
     private static ModelProto FlattenGemm(long opset, params AttributeProto[] attributes)
     {

@@ -21,6 +21,6 @@ internal sealed class MaxPool2dExporter : ModuleExporter<MaxPool2d>
         context.Graph.AddNode("MaxPool", step.Path, [input], ModulePath.Join(step.Path, "output"),
             WindowOf(step.Path, module).Attributes(step.InputShape[1], step.InputShape[2]));
 
-    private static SlidingWindow2d WindowOf(string path, MaxPool2d module) =>
+    internal static SlidingWindow2d WindowOf(string path, MaxPool2d module) =>
         SlidingWindow2d.ForPooling(path, module, module.kernel_size, module.stride, module.padding, module.dilation, module.ceil_mode);
 }

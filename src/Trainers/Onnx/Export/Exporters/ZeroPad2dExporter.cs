@@ -24,8 +24,15 @@ internal sealed class ZeroPad2dExporter : ModuleExporter<ZeroPad2d>
         return ImagePadding.Emit(context.Graph, step.Path, step.Path, input, ModulePath.Join(step.Path, "output"), top, left, bottom, right);
     }
 
+    /// <summary>The Pad in front of a MaxPool2d: the same amounts, padding with -0.0 so that ONNX Runtime does not fuse it (<see cref="ZeroPaddedMaxPool"/>).</summary>
+    internal static string EmitBeforeMaxPool(ModuleExportContext context, ExportStep step, string input)
+    {
+        var (left, right, top, bottom) = Amounts((ZeroPad2d)step.Module);
+        return ImagePadding.Emit(context.Graph, step.Path, step.Path, input, ModulePath.Join(step.Path, "output"), top, left, bottom, right, negativeZero: true);
+    }
+
     /// <summary>The padding in torch's order; a single value pads all four sides alike.</summary>
-    private static (long Left, long Right, long Top, long Bottom) Amounts(ZeroPad2d module) => module.padding switch
+    internal static (long Left, long Right, long Top, long Bottom) Amounts(ZeroPad2d module) => module.padding switch
     {
         [var all] => (all, all, all, all),
         [var left, var right, var top, var bottom] => (left, right, top, bottom),
