@@ -94,7 +94,7 @@ step="pack"
 echo "== dotnet pack (version $version)"
 dotnet pack "$repo/MLNetDeep.sln" -c Release -o "$work/feed" -p:Version="$version" >"$work/pack.log" 2>&1 ||
     { cat "$work/pack.log"; fail "dotnet pack failed"; }
-expected="MLNetDeep.Pretrained.$version.nupkg MLNetDeep.Trainers.$version.nupkg MLNetDeep.Transforms.$version.nupkg"
+expected="MLNetDeep.Datasets.$version.nupkg MLNetDeep.Pretrained.$version.nupkg MLNetDeep.Trainers.$version.nupkg MLNetDeep.Transforms.$version.nupkg"
 actual=$(cd "$work/feed" && ls -1 | sort | tr '\n' ' ' | sed 's/ $//')
 [[ "$actual" == "$expected" ]] || fail "dotnet pack produced [$actual], expected [$expected]"
 trainers_nupkg="$work/feed/MLNetDeep.Trainers.$version.nupkg"

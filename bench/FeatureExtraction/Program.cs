@@ -1,11 +1,13 @@
 using System.Diagnostics;
 using System.Reflection;
-using MLNetDeep.Transforms.Imaging;
-using MLNetDeep.Transforms.Onnx.FeatureExtraction;
-using MLNetDeep.Transforms.Onnx.Import;
-using MLNetDeep.Transforms.Onnx.Surgery;
 using TorchSharp;
 using static TorchSharp.torch;
+using MLNetDeep.Pretrained.FeatureExtraction;
+using MLNetDeep.Pretrained.Imaging;
+using MLNetDeep.Pretrained.Onnx.Import;
+using MLNetDeep.Trainers.Observability;
+using MLNetDeep.Transforms.Onnx;
+using MLNetDeep.Transforms.Onnx.Surgery;
 
 // Usage: dotnet run -c Release --project bench/FeatureExtraction -- [images=64] [threads=2] [repeats=3] [--torch] [flowers folder]
 // --torch adds the imported TorchSharp module (eval, no_grad) for comparison.

@@ -5,9 +5,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.ML;
+using TorchSharp;
 using MLNetDeep.Datasets;
 using MLNetDeep.Trainers;
-using TorchSharp;
 
 int epochs = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 20;
 string? dataDirectory = args.Length > 1 ? args[1] : null;

@@ -11,10 +11,11 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Spectre.Console;
 using MLNetDeep.Datasets;
 using MLNetDeep.Trainers;
+using MLNetDeep.Trainers.Observability;
 using MLNetDeep.Trainers.Schedules;
-using Spectre.Console;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;

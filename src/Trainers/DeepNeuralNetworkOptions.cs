@@ -1,5 +1,7 @@
 using Microsoft.ML;
 using MLNetDeep.Trainers.Schedules;
+using MLNetDeep.Trainers.Training;
+using MLNetDeep.Trainers.Training.Callbacks;
 
 namespace MLNetDeep.Trainers;
 

@@ -1,13 +1,15 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
 using MLNetDeep.Trainers.Data;
 using MLNetDeep.Trainers.Hosting;
 using MLNetDeep.Trainers.Network;
+using MLNetDeep.Trainers.Observability;
+using MLNetDeep.Trainers.Onnx.Export;
 using MLNetDeep.Trainers.Training;
-using MLNetDeep.Transforms.Onnx;
-using TorchSharp;
-using static TorchSharp.torch;
+using MLNetDeep.Transforms.Scoring;
 
 namespace MLNetDeep.Trainers;
 

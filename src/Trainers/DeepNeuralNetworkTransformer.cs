@@ -1,7 +1,9 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using MLNetDeep.Trainers.Observability;
 using static TorchSharp.torch;
+using MLNetDeep.Trainers.Data;
+using MLNetDeep.Trainers.Observability;
+using MLNetDeep.Transforms.Scoring;
 
 namespace MLNetDeep.Trainers;
 

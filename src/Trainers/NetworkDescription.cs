@@ -1,6 +1,7 @@
 using System.Text;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using MLNetDeep.Trainers.Network;
 
 namespace MLNetDeep.Trainers;
 

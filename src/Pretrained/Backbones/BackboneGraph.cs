@@ -1,5 +1,6 @@
 using MLNetDeep.Transforms.Imaging;
 using MLNetDeep.Transforms.Onnx;
+using MLNetDeep.Trainers.Onnx.Export;
 using MLNetDeep.Transforms.Onnx.Surgery;
 using Onnx;
 

@@ -1,4 +1,5 @@
-using MLNetDeep.Transforms.Onnx.Import;
+using MLNetDeep.Pretrained.Onnx.Import;
+using MLNetDeep.Transforms.Onnx;
 using Onnx;
 
 namespace MLNetDeep.Pretrained.Backbones;

@@ -2,9 +2,9 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using MLNetDeep.Trainers.Training;
 using TorchSharp;
 using static TorchSharp.torch;
+using MLNetDeep.Trainers.Training;
 
 namespace MLNetDeep.Trainers.Checkpoints;
 

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using MLNetDeep.Trainers.Data;
+using MLNetDeep.Trainers.Schedules;
 
 namespace MLNetDeep.Trainers.Checkpoints;
 

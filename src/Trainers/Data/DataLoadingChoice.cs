@@ -1,4 +1,5 @@
 using Microsoft.ML;
+using MLNetDeep.Trainers.Observability;
 
 namespace MLNetDeep.Trainers.Data;
 

@@ -1,6 +1,7 @@
-using MLNetDeep.Trainers.Training;
 using TorchSharp;
 using static TorchSharp.torch;
+using MLNetDeep.Trainers.Observability;
+using MLNetDeep.Trainers.Training;
 
 namespace MLNetDeep.Trainers.Data;
 

@@ -1,6 +1,6 @@
+using static TorchSharp.torch;
 using MLNetDeep.Trainers.Checkpoints;
 using MLNetDeep.Trainers.Training;
-using static TorchSharp.torch;
 
 namespace MLNetDeep.Trainers.Data;
 

@@ -1,5 +1,5 @@
-using MLNetDeep.Trainers.Training;
 using static TorchSharp.torch;
+using MLNetDeep.Trainers.Training;
 
 namespace MLNetDeep.Trainers.Data;
 

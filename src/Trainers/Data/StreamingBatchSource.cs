@@ -1,5 +1,6 @@
-using MLNetDeep.Trainers.Training;
 using static TorchSharp.torch;
+using MLNetDeep.Trainers.Observability;
+using MLNetDeep.Trainers.Training;
 
 namespace MLNetDeep.Trainers.Data;
 

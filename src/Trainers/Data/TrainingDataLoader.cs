@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using MLNetDeep.Trainers.Hosting;
+using MLNetDeep.Trainers.Observability;
 
 namespace MLNetDeep.Trainers.Data;
 

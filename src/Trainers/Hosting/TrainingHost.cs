@@ -1,7 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Runtime;
-using MLNetDeep.Transforms.Hosting;
 using TorchSharp;
+using MLNetDeep.Transforms.Hosting;
 
 namespace MLNetDeep.Trainers.Hosting;
 

@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using MLNetDeep.Trainers.Observability;
 
 namespace MLNetDeep.Trainers.Network;
 

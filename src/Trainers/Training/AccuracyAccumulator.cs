@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using MLNetDeep.Trainers.Observability;
 
 namespace MLNetDeep.Trainers.Training;
 

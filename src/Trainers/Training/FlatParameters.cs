@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using MLNetDeep.Trainers.Observability;
 
 namespace MLNetDeep.Trainers.Training;
 

@@ -1,5 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using MLNetDeep.Trainers.Data;
+using MLNetDeep.Trainers.Observability;
 
 namespace MLNetDeep.Trainers.Training;
 
@@ -7,7 +9,7 @@ namespace MLNetDeep.Trainers.Training;
 /// The exact mean and unbiased variance of every feature, for a batch-normalization layer that is the network's first
 /// module (<see cref="DeepNeuralNetworkOptions.InputBatchNormalization"/>). It sees the raw features, whose statistics
 /// never change, so they are computed once from all rows (<see cref="Data.FeatureMoments"/>, also when the data is
-/// streamed) instead of from <see cref="BatchNormStatistics"/>' sample:
+/// streamed) instead of from <see cref="BatchNormRecalibration"/>' sample:
 /// pixels that are almost always 0 need every row, or their variance comes out near 0 and inference divides by it.
 /// </summary>
 internal sealed class InputBatchNormStatistics : IDisposable
@@ -32,7 +34,7 @@ internal sealed class InputBatchNormStatistics : IDisposable
     public static InputBatchNormStatistics? TryCompute(nn.Module network, Data.IBatchSource train, Device device)
     {
         if (network.children().FirstOrDefault() is not TorchSharp.Modules.BatchNorm layer
-            || !BatchNormStatistics.Layers(network).Contains(layer) || train.RowCount < 2)
+            || !BatchNormRecalibration.Layers(network).Contains(layer) || train.RowCount < 2)
             return null;
         var (mean, variance) = train.FeatureMoments().MeanAndVariance();
         using var meanOnCpu = tensor(mean);

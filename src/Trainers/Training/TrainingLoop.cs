@@ -1,8 +1,11 @@
-using MLNetDeep.Trainers.Data;
-using MLNetDeep.Trainers.Hosting;
-using MLNetDeep.Trainers.Training.Callbacks;
 using TorchSharp;
 using static TorchSharp.torch;
+using MLNetDeep.Trainers.Data;
+using MLNetDeep.Trainers.Hosting;
+using MLNetDeep.Trainers.Network;
+using MLNetDeep.Trainers.Observability;
+using MLNetDeep.Trainers.Schedules;
+using MLNetDeep.Trainers.Training.Callbacks;
 
 namespace MLNetDeep.Trainers.Training;
 
@@ -43,7 +46,7 @@ internal sealed class TrainingLoop
         using var optimizer = OptimizerFactory.Create(_options, flat is null ? network.parameters() : new[] { flat.Parameter });
         var state = new TrainingState(network, optimizer, _options, _objective, _host, generator, validation is not null);
         var penalty = new WeightPenalty(Network.NetworkBuilder.DenseWeights(network), _options.L1, _options.L2);
-        bool hasBatchNorm = BatchNormStatistics.Layers(network).Count > 0;
+        bool hasBatchNorm = BatchNormRecalibration.Layers(network).Count > 0;
         bool preciseStatistics = hasBatchNorm && _options.PreciseBatchNormStatistics;
         using var inputStatistics = preciseStatistics ? InputBatchNormStatistics.TryCompute(network, train, _device) : null;
 
@@ -60,7 +63,7 @@ internal sealed class TrainingLoop
         void RefreshStatistics()
         {
             using var statisticsRows = train.StatisticsRows();
-            BatchNormStatistics.Recompute(network, statisticsRows, EvaluationBatchSize, inputStatistics);
+            BatchNormRecalibration.Recompute(network, statisticsRows, EvaluationBatchSize, inputStatistics);
             statisticsCurrent = true;
         }
 

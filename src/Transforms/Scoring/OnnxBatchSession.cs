@@ -3,9 +3,9 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using Onnx;
 using MLNetDeep.Transforms.Onnx;
 using MLNetDeep.Transforms.Onnx.Surgery;
-using Onnx;
 
 namespace MLNetDeep.Transforms.Scoring;
 

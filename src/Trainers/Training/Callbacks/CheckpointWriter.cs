@@ -1,4 +1,5 @@
 using MLNetDeep.Trainers.Checkpoints;
+using MLNetDeep.Trainers.Schedules;
 
 namespace MLNetDeep.Trainers.Training.Callbacks;
 

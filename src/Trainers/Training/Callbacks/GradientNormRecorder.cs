@@ -1,7 +1,8 @@
 using System.Globalization;
-using MLNetDeep.Trainers.Observability;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using MLNetDeep.Trainers.Network;
+using MLNetDeep.Trainers.Observability;
 
 namespace MLNetDeep.Trainers.Training.Callbacks;
 

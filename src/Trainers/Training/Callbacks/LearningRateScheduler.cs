@@ -1,5 +1,5 @@
-using MLNetDeep.Trainers.Schedules;
 using TorchSharp;
+using MLNetDeep.Trainers.Schedules;
 
 namespace MLNetDeep.Trainers.Training.Callbacks;
 

@@ -1,5 +1,6 @@
-using MLNetDeep.Trainers.Network;
 using static TorchSharp.torch;
+using MLNetDeep.Trainers.Network;
+using MLNetDeep.Trainers.Observability;
 
 namespace MLNetDeep.Trainers.Training.Callbacks;
 

@@ -1,6 +1,7 @@
-using MLNetDeep.Trainers.Observability;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using MLNetDeep.Trainers.Network;
+using MLNetDeep.Trainers.Observability;
 
 namespace MLNetDeep.Trainers.Training.Callbacks;
 

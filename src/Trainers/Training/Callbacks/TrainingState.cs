@@ -1,8 +1,8 @@
 using System.Diagnostics;
-using MLNetDeep.Trainers.Hosting;
-using MLNetDeep.Trainers.Observability;
 using TorchSharp;
 using static TorchSharp.torch;
+using MLNetDeep.Trainers.Hosting;
+using MLNetDeep.Trainers.Observability;
 
 namespace MLNetDeep.Trainers.Training.Callbacks;
 
