@@ -12,8 +12,9 @@ internal static class OptionsValidator
     {
         RequireName(o.LabelColumnName, nameof(o.LabelColumnName));
         RequireName(o.FeatureColumnName, nameof(o.FeatureColumnName));
-        if (o.HiddenLayers is null || o.HiddenLayers.Length == 0)
-            throw Invalid(nameof(o.HiddenLayers), "(empty)", "at least one hidden layer width, e.g. { 300, 100 }");
+        // Empty is a linear model (softmax, logistic or linear regression): the head transfer learning puts on a backbone.
+        if (o.HiddenLayers is null)
+            throw Invalid(nameof(o.HiddenLayers), "null", "hidden layer widths, e.g. { 300, 100 }, or an empty array for a linear model");
         for (int i = 0; i < o.HiddenLayers.Length; i++)
         {
             if (o.HiddenLayers[i] < 1)
