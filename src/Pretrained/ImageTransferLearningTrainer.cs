@@ -85,6 +85,12 @@ public sealed class ImageTransferLearningTrainer : IEstimator<ImageClassificatio
         if (Options.ValidationSet is { } validationSet)
             headValidation = ValidationFeatures(validationSet, label, kind, graph, featureCount, host, context, cancellationToken);
 
+        if (Options.FineTuning is not null)
+        {
+            // Said, not silent: the caller asked for phase 2 and gets phase 1's model.
+            host.Warning("ImageTransferLearningOptions.FineTuning is set, but phase 2 (fine-tuning the backbone) is not available in this build: " +
+                "the model is phase 1's, a new head on the frozen backbone. Set FineTuning = null to silence this warning.");
+        }
         var headTrainer = new MulticlassDeepNeuralNetworkTrainer(_environment, HeadOptions(seed, headValidation));
         var head = headTrainer.Fit(headData, cancellationToken);
         try

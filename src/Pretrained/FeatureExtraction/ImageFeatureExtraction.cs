@@ -48,13 +48,24 @@ internal static class ImageFeatureExtraction
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var batch = missing.Skip(start).Take(batchSize).ToArray();
+                var failures = new Exception?[batch.Length];
                 Parallel.For(0, batch.Length, Options(threads, cancellationToken), b =>
                 {
                     var row = rows[batch[b]];
-                    var (w, h) = ImageDecoder.Decode(row.Encoded, graph.DecodedSize, pixels.AsSpan(b * graph.PixelCount, graph.PixelCount), row.Source);
-                    if (Math.Min(w, h) < ImageDecoder.SmallImageSide)
-                        small.Add($"{row.Source} ({w}x{h})");
+                    try
+                    {
+                        var (w, h) = ImageDecoder.Decode(row.Encoded, graph.DecodedSize, pixels.AsSpan(b * graph.PixelCount, graph.PixelCount), row.Source);
+                        if (Math.Min(w, h) < ImageDecoder.SmallImageSide)
+                            small.Add($"{row.Source} ({w}x{h})");
+                    }
+                    catch (InvalidDataException e)
+                    {
+                        failures[b] = e;
+                    }
                 });
+                // The first bad image in row order, as a sequential decode would report it, not an AggregateException.
+                if (failures.FirstOrDefault(f => f is not null) is { } failure)
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
                 var features = extractor.Extract(pixels.AsSpan(0, batch.Length * graph.PixelCount), batch.Length);
                 var length = features.Length / batch.Length;
                 width ??= length;
