@@ -38,8 +38,9 @@ public sealed partial class DeepNeuralNetworkOptions
 
     private void ValidateArchitecture(OptionChecks check)
     {
-        if (HiddenLayers is null || HiddenLayers.Length == 0)
-            throw check.Invalid(nameof(HiddenLayers), "(empty)", "at least one hidden layer width, e.g. { 300, 100 }");
+        // Empty is a linear model (softmax, logistic or linear regression): the head transfer learning puts on a backbone.
+        if (HiddenLayers is null)
+            throw check.Invalid(nameof(HiddenLayers), "null", "hidden layer widths, e.g. { 300, 100 }, or an empty array for a linear model");
         for (int i = 0; i < HiddenLayers.Length; i++)
         {
             if (HiddenLayers[i] < 1)

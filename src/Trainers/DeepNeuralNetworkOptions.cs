@@ -10,7 +10,10 @@ namespace MLNetDeep.Trainers;
 /// </summary>
 public sealed partial class DeepNeuralNetworkOptions : TrainingOptions
 {
-    /// <summary>The width of each hidden layer, input side first. Default: { 300, 100 }, Géron's Fashion-MNIST MLP.</summary>
+    /// <summary>
+    /// The width of each hidden layer, input side first. Default: { 300, 100 }, Géron's Fashion-MNIST MLP. An empty array
+    /// makes a linear model (the output layer alone), as a classifier head on pretrained features usually is.
+    /// </summary>
     public int[] HiddenLayers { get; set; } = { 300, 100 };
 
     /// <summary>The hidden-layer non-linearity. Default: <see cref="ActivationFunction.ReLU"/>.</summary>

@@ -63,7 +63,58 @@ public static partial class ModelZip
                     throw new InvalidDataException(
                         $"{name} is damaged: entry '{entry.FullName}' has CRC-32 {actual:X8} but the zip records {entry.Crc32:X8}. Restore the file from a good copy.");
                 }
+                if (IsOnnxModelEntry(entry))
+                    RejectExternalData(entry, name);
             }
         }
+    }
+
+    // OnnxTransformer saves its graph as a length-prefixed byte array in an entry named OnnxModel.
+    private static bool IsOnnxModelEntry(ZipArchiveEntry entry) =>
+        entry.Name == "OnnxModel" && entry.Length >= sizeof(int);
+
+    /// <summary>
+    /// A graph in a zip whose tensors live in external files would make ONNX Runtime read whatever those locations name
+    /// on the serving machine; a zip written by ML.NET never has them, so such a zip is refused.
+    /// </summary>
+    private static void RejectExternalData(ZipArchiveEntry entry, string name)
+    {
+        global::Onnx.ModelProto model;
+        try
+        {
+            using var content = entry.Open();
+            using var reader = new BinaryReader(content);
+            var length = reader.ReadInt32();
+            model = global::Onnx.ModelProto.Parser.ParseFrom(reader.ReadBytes(length));
+        }
+        catch (Exception ex) when (ex is Google.Protobuf.InvalidProtocolBufferException or EndOfStreamException or IOException)
+        {
+            throw new InvalidDataException($"{name} is damaged: entry '{entry.FullName}' does not hold a readable ONNX graph ({ex.Message}).", ex);
+        }
+        if (model.Graph is { } graph && FindExternalTensor(graph) is { } external)
+        {
+            var location = external.ExternalData.FirstOrDefault(e => e.Key == "location")?.Value ?? "";
+            throw new InvalidDataException(
+                $"{name} is refused: the ONNX graph in entry '{entry.FullName}' stores tensor '{external.Name}' in the external file '{location}'. " +
+                "A model zip must be self-contained; external data would be read from the serving machine's disk.");
+        }
+    }
+
+    private static global::Onnx.TensorProto? FindExternalTensor(global::Onnx.GraphProto graph)
+    {
+        var external = graph.Initializer.FirstOrDefault(t => t.DataLocation == global::Onnx.TensorProto.Types.DataLocation.External);
+        if (external is not null)
+            return external;
+        foreach (var attribute in graph.Node.SelectMany(n => n.Attribute))
+        {
+            if (attribute.T is { DataLocation: global::Onnx.TensorProto.Types.DataLocation.External } tensor)
+                return tensor;
+            foreach (var sub in attribute.Graphs.Append(attribute.G).Where(g => g is not null))
+            {
+                if (FindExternalTensor(sub) is { } inSub)
+                    return inSub;
+            }
+        }
+        return null;
     }
 }

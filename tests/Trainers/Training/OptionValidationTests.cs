@@ -18,7 +18,6 @@ public sealed class OptionValidationTests : IDisposable
         {
             ["LabelColumnName=empty"] = ("LabelColumnName", o => o.LabelColumnName = ""),
             ["FeatureColumnName=blank"] = ("FeatureColumnName", o => o.FeatureColumnName = "  "),
-            ["HiddenLayers=empty"] = ("HiddenLayers", o => o.HiddenLayers = Array.Empty<int>()),
             ["HiddenLayers=null"] = ("HiddenLayers", o => o.HiddenLayers = null!),
             ["HiddenLayers[1]=0"] = ("HiddenLayers[1]", o => o.HiddenLayers = new[] { 4, 0 }),
             ["HiddenLayers[0]=-3"] = ("HiddenLayers[0]", o => o.HiddenLayers = new[] { -3 }),

@@ -81,7 +81,7 @@ internal static class OnnxTensorConversion
         _ => null,
     };
 
-    private static byte[]? ReadRawBytes(TensorProto proto, string? externalDataDirectory)
+    internal static byte[]? ReadRawBytes(TensorProto proto, string? externalDataDirectory)
     {
         if (proto.DataLocation != TensorProto.Types.DataLocation.External)
             return proto.RawData.IsEmpty ? null : proto.RawData.ToByteArray();
@@ -93,13 +93,13 @@ internal static class OnnxTensorConversion
             throw new OnnxImportException(
                 $"Tensor '{proto.Name}' is stored in the external file '{location}'; load the model from its file path so that the file can be found.")
             { AttributeName = proto.Name };
-        var path = Path.GetFullPath(Path.Combine(externalDataDirectory, location));
-        var offset = entries.TryGetValue("offset", out var o) ? long.Parse(o, System.Globalization.CultureInfo.InvariantCulture) : 0L;
+        var path = ExternalDataLocation.Resolve(externalDataDirectory, location, proto.Name);
+        var offset = ReadCount(entries, "offset", proto.Name) ?? 0L;
         try
         {
             using var file = File.OpenRead(path);
-            var length = entries.TryGetValue("length", out var l) ? long.Parse(l, System.Globalization.CultureInfo.InvariantCulture) : file.Length - offset;
-            if (offset + length > file.Length)
+            var length = ReadCount(entries, "length", proto.Name) ?? file.Length - offset;
+            if (offset + length > file.Length || length < 0)
                 throw new OnnxImportException(
                     $"Tensor '{proto.Name}' claims bytes {offset}..{offset + length} of '{path}', which has only {file.Length} bytes (truncated external data).")
                 { ModelSource = path, AttributeName = proto.Name };
@@ -113,6 +113,15 @@ internal static class OnnxTensorConversion
             throw new OnnxImportException($"The external data file '{path}' of tensor '{proto.Name}' could not be read: {e.Message}", e)
             { ModelSource = path, AttributeName = proto.Name };
         }
+    }
+
+    private static long? ReadCount(Dictionary<string, string> entries, string key, string tensorName)
+    {
+        if (!entries.TryGetValue(key, out var text))
+            return null;
+        if (!long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value))
+            throw new OnnxImportException($"Tensor '{tensorName}' has external_data {key} '{text}'; expected a whole number of bytes, 0 or more.") { AttributeName = tensorName };
+        return value;
     }
 
     private static Tensor FromRaw(string name, TensorProto.Types.DataType type, byte[] raw, long[] dims, long count)
