@@ -43,6 +43,9 @@ data=()
 out=bench/results
 [ $quick -eq 1 ] && out=bench/results/quick
 mkdir -p "$out"
+# The tabular step alone keeps its own machine notes beside the other steps' ones.
+machine_file=machine.md
+[ "${steps[*]}" = tabular ] && machine_file=tabular-machine.md
 
 {
   echo "# Machine"
@@ -52,8 +55,8 @@ mkdir -p "$out"
   echo "- .NET SDK $(dotnet --version); PyTorch $("$python" -c 'import torch; print(torch.__version__)' 2>/dev/null || echo none); scikit-learn $("$python" -c 'import sklearn; print(sklearn.__version__)' 2>/dev/null || echo none); OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-unset}; threads $threads"
   echo "- load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "- run: bench/run.sh $*, $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD)"
-} > "$out/machine.md"
-cat "$out/machine.md"
+} > "$out/$machine_file"
+cat "$out/$machine_file"
 
 if [ $quick -eq 1 ]; then
   q_tp=(--rows 11000 --rounds 1 --epochs 2)

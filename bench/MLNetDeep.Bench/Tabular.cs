@@ -144,7 +144,7 @@ internal static class Tabular
 
     /// <summary>
     /// The DNN's options: the defaults with only the columns and the thread count set, unless --dnn names overrides
-    /// ("Epochs=60;BatchSize=128", for the measurements behind the defaults in BENCHMARKS.md), each set by property name.
+    /// ("Epochs=60;BatchSize=128", "EarlyStopping=10" for a patience; for the measurements behind the defaults in BENCHMARKS.md), each set by property name.
     /// </summary>
     private static DeepNeuralNetworkOptions DnnOptions(int threads, string overrides)
     {
@@ -156,6 +156,8 @@ internal static class Tabular
                 ?? throw new ArgumentException($"--dnn: DeepNeuralNetworkOptions has no property '{parts[0]}'.");
             var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
             object? value = parts[1] == "null" ? null
+                // "EarlyStopping=10": validation-loss early stopping with that patience, best weights restored.
+                : type == typeof(EarlyStoppingOptions) ? new EarlyStoppingOptions { Patience = int.Parse(parts[1], CultureInfo.InvariantCulture) }
                 : type == typeof(int[]) ? parts[1].Split('-').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray()
                 : type.IsEnum ? Enum.Parse(type, parts[1])
                 : Convert.ChangeType(parts[1], type, CultureInfo.InvariantCulture);
