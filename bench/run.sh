@@ -4,6 +4,7 @@
 #   bench/run.sh            full run (about 1.5 h on 2 cores; longer on a loaded machine)
 #   bench/run.sh --quick    a few minutes: fewer rows, rounds and epochs; checks that everything runs (bench/results/quick/)
 #   bench/run.sh throughput ceiling ...   only the named steps (with or without --quick)
+#   bench/run.sh tabular    the tabular benchmark alone (6 real tables from Debian packages, 5-fold CV; see BENCHMARKS.md)
 #
 # Environment: DATA (Fashion-MNIST folder; default: the loader's search, e.g. shared/datasets/fashion-mnist),
 # THREADS (default 2), OMP_WAIT_POLICY (default PASSIVE, see BENCHMARKS.md "Threads on a shared machine").
@@ -26,7 +27,9 @@ threads="${THREADS:-2}"
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY-PASSIVE}"
 python=/usr/bin/python3
 
-if ! "$python" -c 'import torch' 2>/dev/null; then
+needs_torch=0
+for s in "${steps[@]}"; do [ "$s" != tabular ] && needs_torch=1; done
+if [ $needs_torch -eq 1 ] && ! "$python" -c 'import torch' 2>/dev/null; then
   echo "Installing Debian's python3-torch (PyTorch 1.13) and OpenBLAS (OpenMP) for the PyTorch baseline…"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch libopenblas0-openmp >/dev/null
@@ -40,17 +43,20 @@ data=()
 out=bench/results
 [ $quick -eq 1 ] && out=bench/results/quick
 mkdir -p "$out"
+# The tabular step alone keeps its own machine notes beside the other steps' ones.
+machine_file=machine.md
+[ "${steps[*]}" = tabular ] && machine_file=tabular-machine.md
 
 {
   echo "# Machine"
   echo
   echo "- CPU: $(lscpu | sed -n 's/^Model name: *//p') (family $(lscpu | sed -n 's/^CPU family: *//p'), model $(lscpu | sed -n 's/^Model: *//p'); AVX-512: $(grep -q avx512f /proc/cpuinfo && echo yes || echo no)), $(nproc) cores ($(lscpu | sed -n 's/^Thread(s) per core: *//p') thread(s) per core), $(grep -q hypervisor /proc/cpuinfo && echo "virtual machine" || echo "bare metal")"
   echo "- RAM: $(free -g | awk '/^Mem:/ {print $2}') GiB; OS: $(. /etc/os-release; echo "$PRETTY_NAME"), kernel $(uname -r)"
-  echo "- .NET SDK $(dotnet --version); PyTorch $("$python" -c 'import torch; print(torch.__version__)'); OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-unset}; threads $threads"
+  echo "- .NET SDK $(dotnet --version); PyTorch $("$python" -c 'import torch; print(torch.__version__)' 2>/dev/null || echo none); scikit-learn $("$python" -c 'import sklearn; print(sklearn.__version__)' 2>/dev/null || echo none); OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-unset}; threads $threads"
   echo "- load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "- run: bench/run.sh $*, $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD)"
-} > "$out/machine.md"
-cat "$out/machine.md"
+} > "$out/$machine_file"
+cat "$out/$machine_file"
 
 if [ $quick -eq 1 ]; then
   q_tp=(--rows 11000 --rounds 1 --epochs 2)
@@ -61,8 +67,10 @@ if [ $quick -eq 1 ]; then
   q_mem=(--epochs 3 --batch 256)
   q_search=(--epochs 2 --configs "300-100 bn adam b128")
   q_scale=(--rows 20000); wp_rounds=1
+  tab_sets=breast-cancer,diabetes,digits
 else
   q_tp=(); q_ab=(); q_ce=(); q_acc=(); q_inf=(); q_mem=(); q_search=(); q_scale=(); wp_rounds=3
+  tab_sets=${TABULAR_DATASETS:-breast-cancer,hmda,digits,letter,diabetes,diamonds}
 fi
 
 for step in "${steps[@]}"; do
@@ -92,6 +100,19 @@ for step in "${steps[@]}"; do
     memory)     "${bench[@]}" memory --threads "$threads" --out "$out" "${data[@]}" "${q_mem[@]}" ;;
     search)     "${bench[@]}" search --threads "$threads" --out "$out" "${data[@]}" "${q_search[@]}" ;;
     scale)      "${bench[@]}" scale --threads "$threads" --out "$out" "${q_scale[@]}" ;;
+    tabular)
+      # Real tables shipped by Debian packages (scikit-learn's bundled files; R's ggplot2, mlbench and AER), exported
+      # at bench time into an ignored folder; nothing is downloaded from elsewhere and no data is committed.
+      if ! "$python" -c 'import sklearn, pandas' 2>/dev/null || ! command -v Rscript >/dev/null \
+         || ! Rscript -e 'library(ggplot2); library(mlbench); library(AER)' >/dev/null 2>&1; then
+        echo "Installing Debian's python3-sklearn, R and the R data packages (ggplot2, mlbench, AER)…"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-sklearn python3-pandas r-base-core r-cran-ggplot2 r-cran-mlbench r-cran-aer >/dev/null
+      fi
+      tdata=bench/data/tabular
+      "$python" bench/tabular/export.py "$tdata"
+      OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 "$python" bench/tabular/sklearn_mlp.py "$tdata" "$out/sklearn-mlp.csv" "$tab_sets"
+      "${bench[@]}" tabular --data "$tdata" --out "$out" --datasets "$tab_sets" ;;
     *) echo "unknown step '$step'" >&2; exit 2 ;;
   esac
 done

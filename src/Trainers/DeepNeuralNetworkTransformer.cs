@@ -17,8 +17,17 @@ namespace MLNetDeep.Trainers;
 /// A zip loaded back with <c>mlContext.Model.Load</c> is a <c>TransformerChain&lt;ITransformer&gt;</c>
 /// that scores identically; the training history, the network description and the in-memory
 /// TorchSharp network exist only on the object <c>Fit</c> returned.
+/// <para>
+/// It is an <see cref="ISingleFeaturePredictionTransformer{TModel}"/> over <see cref="FeatureColumnName"/>, so
+/// ML.NET's typed permutation feature importance takes it as it is
+/// (<c>mlContext.BinaryClassification.PermutationFeatureImportance(model.LastTransformer, transformedData)</c>) and
+/// permutes the trainer's own input features. ML.NET's <c>ITransformer</c> overloads, which return a dictionary by
+/// feature name, recognise only ML.NET's own prediction transformers (through an internal interface); use
+/// <c>PermutationFeatureImportanceByName</c> and <c>PermutationFeatureImportanceNonCalibratedByName</c>
+/// (<see cref="Microsoft.ML.DeepNeuralNetworkFeatureImportance"/>) for that form.
+/// </para>
 /// </remarks>
-public abstract class DeepNeuralNetworkTransformer : ITransformer, IDisposable
+public abstract class DeepNeuralNetworkTransformer : ISingleFeaturePredictionTransformer<nn.Module<Tensor, Tensor>>, IDisposable
 {
     private readonly byte[] _onnxModel;
 
@@ -38,6 +47,13 @@ public abstract class DeepNeuralNetworkTransformer : ITransformer, IDisposable
 
     /// <summary>The feature column the network reads.</summary>
     public string FeatureColumnName { get; }
+
+    /// <summary>A known-size vector of <see cref="float"/>, as wide as the network's input.</summary>
+    DataViewType ISingleFeaturePredictionTransformer<nn.Module<Tensor, Tensor>>.FeatureColumnType =>
+        new VectorDataViewType(NumberDataViewType.Single, checked((int)Description.InputWidth));
+
+    /// <summary>The trained TorchSharp network (<see cref="Network"/>): what ML.NET calls the model behind a prediction transformer.</summary>
+    nn.Module<Tensor, Tensor> IPredictionTransformer<nn.Module<Tensor, Tensor>>.Model => Network;
 
     /// <summary>The ML.NET transformers that score and that <c>mlContext.Model.Save</c> writes.</summary>
     public TransformerChain<ITransformer> ScoringChain { get; }

@@ -262,9 +262,9 @@ public sealed class BadTrainingDataTests
     public void ABinaryValidationSplitWithoutTheRareClassIsWarnedAbout()
     {
         var ml = new MLContext(seed: 1);
-        // Two positives among 40 rows: with seed 3 the 4-row validation split gets neither (with one positive that
-        // went to validation, training would have a single class, which is an error of its own).
-        var rows = Enumerable.Range(0, 40).Select(i => new SyntheticData.BinaryRow { Features = new[] { i / 40f, 1f - i / 40f }, Label = i is 5 or 30 }).ToList();
+        // One positive among 40 rows: the stratified split validates every class of at least 2 rows, but a class of
+        // one row stays in training (its 0.1 share loses the 4th validation row to the negatives' 0.9 remainder).
+        var rows = Enumerable.Range(0, 40).Select(i => new SyntheticData.BinaryRow { Features = new[] { i / 40f, 1f - i / 40f }, Label = i is 5 }).ToList();
         var data = SyntheticData.Load(ml, rows, 2);
         using var log = new LogCapture(ml);
 
