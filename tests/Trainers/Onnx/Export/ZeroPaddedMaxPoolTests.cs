@@ -46,12 +46,14 @@ public sealed class ZeroPaddedMaxPoolTests
     }
 
     [Theory]
-    [InlineData(false, false, false)]
+    // ONNX Runtime 1.31 lost the zeros with neither measure; 1.32.0 (the version this repo runs) on CPU keeps them.
+    [InlineData(false, false, true)]
     [InlineData(true, false, true)]
     [InlineData(false, true, true)]
     public void Either_measure_alone_keeps_ONNX_Runtime_exact(bool negativeZeroPad, bool mask, bool exact)
     {
-        // Shows what each part is for: with a plain zero Pad and no Max, ONNX Runtime's fusion loses the zeros.
+        // Each part keeps the result exact on its own, so a runtime that undoes one (fusing a -0.0 Pad, or dropping
+        // the Max) still gets it right.
         var network = Build("stem");
         long[] shape = [1, 2, 9, 9];
         using var input = torch.full(shape, -1f);
