@@ -5,6 +5,8 @@
 #   bench/run.sh --quick    a few minutes: fewer rows, rounds and epochs; checks that everything runs (bench/results/quick/)
 #   bench/run.sh throughput ceiling ...   only the named steps (with or without --quick)
 #   bench/run.sh tabular    the tabular benchmark alone (6 real tables from Debian packages, 5-fold CV; see BENCHMARKS.md)
+#   bench/run.sh versus     MLNetDeep (a plain app, public API) against PyTorch, alternated (BENCHMARKS.md section 9):
+#                           VERSUS_ROUNDS (5), VERSUS_EPOCHS (3), VERSUS_BATCHES ("32 256"), VERSUS_THREADS ("1 2")
 #
 # Environment: DATA (Fashion-MNIST folder; default: the loader's search, e.g. shared/datasets/fashion-mnist),
 # THREADS (default 2), OMP_WAIT_POLICY (default PASSIVE, see BENCHMARKS.md "Threads on a shared machine").
@@ -67,9 +69,11 @@ if [ $quick -eq 1 ]; then
   q_mem=(--epochs 3 --batch 256)
   q_search=(--epochs 2 --configs "300-100 bn adam b128")
   q_scale=(--rows 20000); wp_rounds=1
+  vs_rounds=1; vs_epochs=2; vs_rows=(--rows 5500)
   tab_sets=breast-cancer,diabetes,digits
 else
   q_tp=(); q_ab=(); q_ce=(); q_acc=(); q_inf=(); q_mem=(); q_search=(); q_scale=(); wp_rounds=3
+  vs_rounds=${VERSUS_ROUNDS:-5}; vs_epochs=${VERSUS_EPOCHS:-3}; vs_rows=()
   tab_sets=${TABULAR_DATASETS:-breast-cancer,hmda,digits,letter,diabetes,diamonds}
 fi
 
@@ -113,6 +117,46 @@ for step in "${steps[@]}"; do
       "$python" bench/tabular/export.py "$tdata"
       OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 "$python" bench/tabular/sklearn_mlp.py "$tdata" "$out/sklearn-mlp.csv" "$tab_sets"
       "${bench[@]}" tabular --data "$tdata" --out "$out" --datasets "$tab_sets" ;;
+    versus)
+      # Fresh processes, alternated within each round (the order flips every round): the trainer through the public
+      # API in a plain app (bench/Versus) and the same network in PyTorch (bench/pytorch/versus.py). Each process is
+      # one Fit, so every MLNetDeep run is the first Fit of its process; the load average is kept for every run.
+      dotnet build bench/Versus -c Release -v q -nologo
+      versus=(dotnet bench/Versus/bin/Release/net10.0/linux-x64/Versus.dll)
+      vdata="${DATA:-}"
+      if [ -z "$vdata" ]; then
+        for d in ../shared/datasets/fashion-mnist shared/datasets/fashion-mnist; do [ -d "$d" ] && vdata="$d" && break; done
+      fi
+      [ -n "$vdata" ] || { echo "versus: set DATA to the Fashion-MNIST folder" >&2; exit 2; }
+      vout="$out/versus"; mkdir -p "$vout"
+      cp "$out/$machine_file" "$vout/machine.md"
+      echo "threads,batch,round,contender,epoch,seconds,load1,load5" > "$vout/versus.csv"
+      for t in ${VERSUS_THREADS:-1 2}; do
+        for b in ${VERSUS_BATCHES:-32 256}; do
+          for r in $(seq 1 "$vs_rounds"); do
+            order=(mlnetdeep pytorch); [ $((r % 2)) -eq 0 ] && order=(pytorch mlnetdeep)
+            for c in "${order[@]}"; do
+              load=$(cut -d' ' -f1,2 /proc/loadavg | tr ' ' ',')
+              if [ "$c" = mlnetdeep ]; then
+                cmd=("${versus[@]}" --data "$vdata" --batch "$b" --epochs "$vs_epochs" --threads "$t" "${vs_rows[@]}")
+              else
+                cmd=("$python" bench/pytorch/versus.py --data "$vdata" --batch "$b" --epochs "$vs_epochs" --threads "$t" "${vs_rows[@]}")
+              fi
+              timeout 1800 "${cmd[@]}" | "$python" -c '
+import json, sys
+t, b, r, c, load = sys.argv[1:6]
+for line in sys.stdin:
+    if not line.startswith("{"):
+        continue
+    d = json.loads(line)
+    if "epoch" in d:
+        print(",".join([t, b, r, c, str(d["epoch"]), repr(d["seconds"]), load]))
+' "$t" "$b" "$r" "$c" "$load" | tee -a "$vout/versus.csv"
+            done
+          done
+        done
+      done
+      "$python" bench/versus_summary.py "$vout/versus.csv" "$vout/versus.md" "$vout/machine.md" ;;
     *) echo "unknown step '$step'" >&2; exit 2 ;;
   esac
 done

@@ -32,6 +32,7 @@ return args[0] switch
     "fitparts" => FitParts.Run(options),
     "resnet50v2" => ResNet50V2Bench.Run(options),
     "tabular" => Tabular.Run(options),
+    "firstepoch" => FirstEpoch.Run(options),
     _ => Unknown(args[0]),
 };
 
