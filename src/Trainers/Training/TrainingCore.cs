@@ -54,6 +54,8 @@ internal sealed class TrainingCore
         // Again here: the options object is mutable, and a bad value set after construction must still fail before any work.
         _options.Validate();
         using var host = new TrainingHost(environment, componentName);
+        // Before the first tensor: the first epoch otherwise pays for malloc's warm-up (see the class).
+        host.Info(NativeAllocatorTuning.EnsureApplied() + ".");
         int seed = host.ResolveSeed(_options.Seed);
         // libtorch's thread count is process-wide: put it back so one Fit does not slow or change every later one.
         int previousThreads = torch.get_num_threads();

@@ -1,5 +1,4 @@
 using System.Reflection;
-using System.Text.Json;
 using System.Xml.Linq;
 using MLNetDeep.Trainers.Observability;
 
@@ -20,21 +19,5 @@ public class NativeTargetsTests
 
         Assert.True(pinned == quoted,
             $"build/MLNetDeep.Native.targets quotes libtorch {quoted} in MLND002 but Directory.Packages.props pins libtorch-cpu-linux-x64 {pinned}; update _MLNetDeepLibTorchVersion.");
-    }
-
-    [Fact]
-    public void Apps_that_train_get_TieredPGO_off_in_their_runtimeconfig()
-    {
-        // TrainingProbe is a plain app that references MLNetDeep.Trainers and sets nothing about the JIT.
-        var probe = Assembly.GetExecutingAssembly().GetCustomAttributes<AssemblyMetadataAttribute>()
-            .Single(a => a.Key == "TrainingProbePath").Value!;
-        var runtimeConfig = Path.ChangeExtension(probe, ".runtimeconfig.json");
-        Assert.True(File.Exists(runtimeConfig), $"TrainingProbe's runtimeconfig was not built at {runtimeConfig}");
-
-        using var json = JsonDocument.Parse(File.ReadAllText(runtimeConfig));
-        var properties = json.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
-        Assert.True(properties.TryGetProperty("System.Runtime.TieredPGO", out var pgo),
-            $"{runtimeConfig} has no System.Runtime.TieredPGO; build/MLNetDeep.Native.targets should set TieredPGO=false for apps.");
-        Assert.Equal(JsonValueKind.False, pgo.ValueKind);
     }
 }

@@ -1,0 +1,32 @@
+using Microsoft.ML;
+using MLNetDeep.Tests.Support;
+using MLNetDeep.Trainers.Hosting;
+
+namespace MLNetDeep.Trainers.Tests.Native;
+
+/// <summary>Fit sets glibc's malloc thresholds once per process before the first tensor, and says so in the log.</summary>
+public class NativeAllocatorTuningTests
+{
+    [Fact]
+    public void Fit_applies_the_malloc_thresholds_on_glibc_and_logs_them()
+    {
+        var ml = new MLContext(seed: 1);
+        using var log = new LogCapture(ml);
+        var (train, _) = SyntheticData.Blobs(ml, rows: 64, features: 4, classes: 2, seed: 1);
+        using var model = ml.MulticlassClassification.Trainers.DeepNeuralNetwork(new DeepNeuralNetworkOptions
+        {
+            HiddenLayers = new[] { 8 },
+            Epochs = 1,
+            Seed = 1,
+        }).Fit(train);
+
+        string? tunedBy = new[] { "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_", "GLIBC_TUNABLES" }
+            .FirstOrDefault(v => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable(v)));
+        string expected = !OperatingSystem.IsLinux() ? "native allocator left as it is (not Linux)."
+            : tunedBy is not null ? $"native allocator left as it is ({tunedBy} is set)."
+            : "glibc malloc: mmap threshold 32 MiB, trim threshold 64 MiB.";
+        Assert.Contains(expected, log.All);
+        // Once per process: a second call changes nothing and reports the same.
+        Assert.Equal(expected, NativeAllocatorTuning.EnsureApplied() + ".");
+    }
+}
