@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Reflection;
 using Microsoft.ML;
 using MLNetDeep.Tests.Support;
 using MLNetDeep.Trainers.Hosting;
@@ -28,5 +30,34 @@ public class NativeAllocatorTuningTests
         Assert.Contains(expected, log.All);
         // Once per process: a second call changes nothing and reports the same.
         Assert.Equal(expected, NativeAllocatorTuning.EnsureApplied() + ".");
+    }
+
+    [Fact]
+    public void The_thresholds_change_no_result_a_process_trained_without_them_has_the_same_weights()
+    {
+        // MALLOC_TOP_PAD_ (at glibc's default value) makes Fit leave malloc alone: the same seeded training
+        // with and without the tuning, each in its own process, must give the same bytes.
+        byte[] tuned = TrainInProbe(null), untuned = TrainInProbe(("MALLOC_TOP_PAD_", "131072"));
+        Assert.NotEmpty(tuned);
+        Assert.True(tuned.AsSpan().SequenceEqual(untuned), "the weights differ with and without the malloc thresholds");
+    }
+
+    private static byte[] TrainInProbe((string Name, string Value)? environment)
+    {
+        string probe = Assembly.GetExecutingAssembly().GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "TrainingProbePath").Value!;
+        using var folder = new TempDirectory();
+        string weights = Path.Combine(folder.Path, "weights.bin");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { probe, Path.Combine(folder.Path, "checkpoints"), "1", weights })
+            start.ArgumentList.Add(arg);
+        foreach (var variable in new[] { "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_", "GLIBC_TUNABLES" })
+            start.Environment.Remove(variable);
+        if (environment is var (name, value))
+            start.Environment[name] = value;
+        using var process = Process.Start(start)!;
+        string stdout = process.StandardOutput.ReadToEnd(), stderr = process.StandardError.ReadToEnd();
+        Assert.True(process.WaitForExit(300_000), "the probe did not finish in 5 minutes");
+        Assert.True(process.ExitCode == 0, $"probe exited {process.ExitCode}: {stdout}\n{stderr}");
+        return File.ReadAllBytes(weights);
     }
 }
