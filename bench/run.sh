@@ -7,6 +7,8 @@
 #   bench/run.sh tabular    the tabular benchmark alone (6 real tables from Debian packages, 5-fold CV; see BENCHMARKS.md)
 #   bench/run.sh versus     MLNetDeep (a plain app, public API) against PyTorch, alternated (BENCHMARKS.md section 9):
 #                           VERSUS_ROUNDS (5), VERSUS_EPOCHS (3), VERSUS_BATCHES ("32 256"), VERSUS_THREADS ("1 2")
+#   bench/run.sh firstepoch first epoch against the later ones, in fresh processes: the bench's first Fit (batch 32,
+#                           1 thread) and the sample as a user runs it (--epochs 5); FIRSTEPOCH_RUNS (5)
 #
 # Environment: DATA (Fashion-MNIST folder; default: the loader's search, e.g. shared/datasets/fashion-mnist),
 # THREADS (default 2), OMP_WAIT_POLICY (default PASSIVE, see BENCHMARKS.md "Threads on a shared machine").
@@ -149,7 +151,7 @@ for line in sys.stdin:
     if not line.startswith("{"):
         continue
     d = json.loads(line)
-    if "epoch" in d:
+    if "epoch" in d and "seconds" in d:
         print(",".join([t, b, r, c, str(d["epoch"]), repr(d["seconds"]), load]))
 ' "$t" "$b" "$r" "$c" "$load" | tee -a "$vout/versus.csv"
             done
@@ -157,6 +159,38 @@ for line in sys.stdin:
         done
       done
       "$python" bench/versus_summary.py "$vout/versus.csv" "$vout/versus.md" "$vout/machine.md" ;;
+    firstepoch)
+      # Every run is a new process, so every epoch 1 here is the first one that process trains.
+      dotnet build samples/FashionMnist -c Release -v q -nologo
+      fout="$out/firstepoch"; mkdir -p "$fout"
+      cp "$out/$machine_file" "$fout/machine.md"
+      echo "run,program,epoch,seconds,load1,load5" > "$fout/firstepoch.csv"
+      fe_rows=(); fe_epochs=3; [ $quick -eq 1 ] && fe_rows=(--rows 11000) && fe_epochs=2
+      for r in $(seq 1 "${FIRSTEPOCH_RUNS:-5}"); do
+        load=$(cut -d' ' -f1,2 /proc/loadavg | tr ' ' ',')
+        "${bench[@]}" firstepoch --config bench --no-probe --batch 32 --threads 1 --epochs "$fe_epochs" "${fe_rows[@]}" "${data[@]}" \
+          | sed -n 's/^fit 1: epochs \([0-9. ]*\) s;.*/\1/p' | tr ' ' '\n' | awk -v r="$r" -v l="$load" 'NF { printf "%s,bench,%d,%s,%s\n", r, NR, $1, l }' \
+          | tee -a "$fout/firstepoch.csv"
+        load=$(cut -d' ' -f1,2 /proc/loadavg | tr ' ' ',')
+        sample_args=(--epochs 5 --output "$fout/sample-artifacts"); [ -n "${DATA:-}" ] && sample_args+=(--data "$DATA")
+        dotnet samples/FashionMnist/bin/Release/net10.0/linux-x64/FashionMnist.dll "${sample_args[@]}" \
+          | sed -n 's/^ *epoch *\([0-9]*\)\/[0-9]*:.*, \([0-9.]*\) s$/\1 \2/p' | awk -v r="$r" -v l="$load" '{ printf "%s,sample,%s,%s,%s\n", r, $1, $2, l }' \
+          | tee -a "$fout/firstepoch.csv"
+      done
+      rm -rf "$fout/sample-artifacts"
+      "$python" - "$fout/firstepoch.csv" "$fout/machine.md" > "$fout/firstepoch.md" <<'PY'
+import csv, statistics, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+print(open(sys.argv[2]).read().rstrip() + "\n")
+print("| program | run | epoch 1 s | later epochs s | median of later | **epoch 1 / median of later** | load (1 / 5 min) |")
+print("|---|---:|---:|---|---:|---:|---|")
+for program in ("bench", "sample"):
+    for run in sorted({int(r["run"]) for r in rows if r["program"] == program}):
+        mine = sorted((int(r["epoch"]), float(r["seconds"]), r["load1"] + " / " + r["load5"]) for r in rows if r["program"] == program and int(r["run"]) == run)
+        later = [s for e, s, _ in mine if e >= 2]
+        print(f"| {program} | {run} | {mine[0][1]:.2f} | {' '.join(f'{s:.2f}' for s in later)} | {statistics.median(later):.2f} | **{mine[0][1] / statistics.median(later):.2f}** | {mine[0][2]} |")
+PY
+      cat "$fout/firstepoch.md" ;;
     *) echo "unknown step '$step'" >&2; exit 2 ;;
   esac
 done

@@ -41,6 +41,7 @@ def main():
     p.add_argument("--rows", type=int, default=55000)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--dropout", type=float, default=0.2)
+    p.add_argument("--phases", action="store_true", help="also time each phase of every step (CPU ops are synchronous)")
     a = p.parse_args()
 
     started = time.perf_counter()
@@ -59,21 +60,36 @@ def main():
         order = torch.randperm(rows, generator=generator)
         correct = 0
         loss_sum = 0.0
+        phases = {name: 0.0 for name in ("gather", "zero_grad", "forward", "loss", "backward", "optimizer", "stats")}
+        clock = time.perf_counter
         for start in range(0, rows, a.batch):
+            t0 = clock()
             index = order[start:start + a.batch]
             if len(index) == 1:
                 break
             xb = x.index_select(0, index)
             yb = y.index_select(0, index)
+            t1 = clock()
             opt.zero_grad(set_to_none=True)
+            t2 = clock()
             out = model(xb)
+            t3 = clock()
             loss = nn.functional.cross_entropy(out, yb)
             loss_value = loss.item()
+            t4 = clock()
             loss.backward()
+            t5 = clock()
             opt.step()
+            t6 = clock()
             loss_sum += loss_value * len(index)
             correct += (out.detach().argmax(1) == yb).sum().item()
+            if a.phases:
+                t7 = clock()
+                for name, (begin, end) in zip(phases, ((t0, t1), (t1, t2), (t2, t3), (t3, t4), (t4, t5), (t5, t6), (t6, t7))):
+                    phases[name] += end - begin
         seconds = time.perf_counter() - start_time
+        if a.phases:
+            print(json.dumps({"contender": "pytorch", "epoch": epoch, "phases": phases}), flush=True)
         print(json.dumps({"contender": "pytorch", "epoch": epoch, "seconds": seconds, "loss": loss_sum / rows,
                           "accuracy": correct / rows, "torch": torch.__version__, "threads": torch.get_num_threads()}),
               flush=True)
