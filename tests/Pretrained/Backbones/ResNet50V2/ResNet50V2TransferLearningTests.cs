@@ -22,7 +22,8 @@ public sealed class ResNet50V2TransferLearningTests(ResNet50V2BackboneFixture fi
         var data = set.Load(context);
         var options = new ImageTransferLearningOptions
         {
-            Backbone = ImageBackbone.ResNet50V2(fixture.WeightsPath),
+            // With its checksum: the file is checked before it is read.
+            Backbone = ImageBackbone.ResNet50V2(fixture.WeightsPath, Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(fixture.WeightsPath)))),
             FineTuning = null,
             Epochs = 30,
             Seed = 1,
