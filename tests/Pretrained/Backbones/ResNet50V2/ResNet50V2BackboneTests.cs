@@ -51,6 +51,24 @@ public sealed class ResNet50V2BackboneTests(ResNet50V2BackboneFixture fixture, I
     }
 
     [Fact]
+    public void The_graph_imports_back_into_a_module_that_computes_the_same_features()
+    {
+        // Fine-tuning's path: the backbone graph, preprocessing included, comes back through the ONNX importer.
+        using var module = MLNetDeep.Pretrained.Onnx.Import.OnnxImporter.Load(fixture.Graph.Model);
+        module.eval();
+        var generator = new torch.Generator(32);
+        using var pixels = torch.randint(0, 256, [1, 3, 224, 224], generator: generator).to_type(torch.float32);
+        using var preprocessed = pixels / 127.5 - 1;
+        var (expected, _) = ExportParity.RunTorch(fixture.Network, preprocessed.data<float>().ToArray(), [1, 3, 224, 224]);
+        using var noGrad = torch.no_grad();
+        using var imported = module.forward(pixels);
+        Assert.Equal([1L, 2048], imported.shape);
+        var difference = ExportParity.MaxAbsoluteDifference(expected, imported.data<float>().ToArray());
+        output.WriteLine($"max |imported backbone graph - ResNet50V2Network| = {difference:E2}");
+        Assert.InRange(difference, 0f, 1e-4f);
+    }
+
+    [Fact]
     public void Graph_keeps_Keras_block_and_layer_names_and_its_batch_norms()
     {
         var graph = fixture.Graph.Model.Graph;
