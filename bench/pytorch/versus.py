@@ -9,6 +9,7 @@ Run with Debian's /usr/bin/python3 (python3-torch 1.13, OpenBLAS-OpenMP).
 """
 import argparse
 import json
+import statistics
 import time
 
 import torch
@@ -41,7 +42,7 @@ def main():
     p.add_argument("--rows", type=int, default=55000)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--dropout", type=float, default=0.2)
-    p.add_argument("--phases", action="store_true", help="also time each phase of every step (CPU ops are synchronous)")
+    p.add_argument("--phases", action="store_true", help="also time each phase of every step (CPU ops are synchronous) and print each phase's median step x steps")
     a = p.parse_args()
 
     started = time.perf_counter()
@@ -60,7 +61,9 @@ def main():
         order = torch.randperm(rows, generator=generator)
         correct = 0
         loss_sum = 0.0
-        phases = {name: 0.0 for name in ("gather", "zero_grad", "forward", "loss", "backward", "optimizer", "stats")}
+        # Per-step durations; the report is each phase's median step × steps, as the bench's interleave step reports
+        # the trainer's, so a descheduled moment stalls one sample instead of the sum.
+        phases = {name: [] for name in ("gather", "zero_grad", "forward", "loss", "backward", "optimizer", "stats")}
         clock = time.perf_counter
         for start in range(0, rows, a.batch):
             t0 = clock()
@@ -86,10 +89,12 @@ def main():
             if a.phases:
                 t7 = clock()
                 for name, (begin, end) in zip(phases, ((t0, t1), (t1, t2), (t2, t3), (t3, t4), (t4, t5), (t5, t6), (t6, t7))):
-                    phases[name] += end - begin
+                    phases[name].append(end - begin)
         seconds = time.perf_counter() - start_time
         if a.phases:
-            print(json.dumps({"contender": "pytorch", "epoch": epoch, "phases": phases}), flush=True)
+            steps = len(phases["gather"])
+            print(json.dumps({"contender": "pytorch", "epoch": epoch, "steps": steps,
+                              "phase_median_step_x_steps": {n: statistics.median(v) * steps for n, v in phases.items()}}), flush=True)
         print(json.dumps({"contender": "pytorch", "epoch": epoch, "seconds": seconds, "loss": loss_sum / rows,
                           "accuracy": correct / rows, "torch": torch.__version__, "threads": torch.get_num_threads()}),
               flush=True)
