@@ -48,7 +48,7 @@ internal static class FirstEpoch
         return 0;
     }
 
-    /// <summary>The sample's network (input BN, dropout, cosine, validation, early stopping) or the bench's (no input BN, no validation).</summary>
+    /// <summary>The sample's network (input BN, dropout, validation, early stopping), the bench's (no input BN, no validation) or bench/Versus's.</summary>
     private static DeepNeuralNetworkOptions Options(string config, int batch, int epochs, int? threads, IDataView validation) => config switch
     {
         "sample" => new DeepNeuralNetworkOptions
@@ -77,7 +77,22 @@ internal static class FirstEpoch
             Seed = 1,
             NumberOfThreads = threads,
         },
-        _ => throw new ArgumentException($"--config is 'sample' or 'bench', not '{config}'."),
+        // bench/Versus's network: the sample's layers without validation, schedule or early stopping.
+        "versus" => new DeepNeuralNetworkOptions
+        {
+            HiddenLayers = new[] { 300, 100 },
+            InputBatchNormalization = true,
+            BatchNormalization = BatchNormalizationPlacement.BeforeActivation,
+            Activation = ActivationFunction.ReLU,
+            DropoutRate = 0.2,
+            Optimizer = OptimizerKind.Adam,
+            LearningRate = 1e-3,
+            Epochs = epochs,
+            BatchSize = batch,
+            Seed = 1,
+            NumberOfThreads = threads,
+        },
+        _ => throw new ArgumentException($"--config is 'sample', 'bench' or 'versus', not '{config}'."),
     };
 
     /// <summary>
@@ -103,8 +118,23 @@ internal static class FirstEpoch
 
         private readonly List<(int Epoch, int Step, long Faults)> _faults = new();
 
+        private readonly List<(int Epoch, double[] Segments)> _segments = new();
+        private long _batchBegin, _afterBackward, _previousEnd;
+
+        public override void OnBatchBegin(TrainingState state)
+        {
+            _batchBegin = Stopwatch.GetTimestamp();
+            if (_steps.Count > 0)
+                _segments[^1].Segments[2] = (_batchBegin - _previousEnd) / (double)Stopwatch.Frequency;
+        }
+
+        // Last in the callback list, so the gradient norms (another callback's OnAfterBackward) fall before it.
+        public override void OnAfterBackward(TrainingState state) => _afterBackward = Stopwatch.GetTimestamp();
+
         public override void OnBatchEnd(TrainingState state)
         {
+            _previousEnd = Stopwatch.GetTimestamp();
+            _segments.Add((state.Epoch, new[] { (_afterBackward - _batchBegin) / (double)Stopwatch.Frequency, (_previousEnd - _afterBackward) / (double)Stopwatch.Frequency, double.NaN }));
             _steps.Add(Now());
             if (_steps.Count is 1 or 10 or 100 or 300)
                 _faults.Add((state.Epoch, _steps.Count, Counters.Read().MinorFaults));
@@ -128,6 +158,10 @@ internal static class FirstEpoch
                 text.AppendLine(string.Create(CultureInfo.InvariantCulture,
                     $"  epoch {epoch} wall/thread-cpu s: all {Range(begin, end)} (process cpu {processCpu:F2}); step 1 {Range(begin, At(1))}, 2-10 {Range(At(1), At(10))}, 11-100 {Range(At(10), At(100), 90)}, 101-{n} {Range(At(100), At(n), n - 100)}; after the last step {Range(At(n), end)}; {counters}"));
                 var windows = Enumerable.Range(0, n / 100).Select(w => (steps[Math.Min(n, (w + 1) * 100) - 1].Cpu - steps[Math.Max(0, w * 100 - 1)].Cpu) / 1e6 / 100);
+                var mine = _segments.Where(x => x.Epoch == epoch).Select(x => x.Segments).ToList();
+                string[] names = { "zero_grad+forward+loss+item+backward+grad norms", "optimizer step", "metric+GC+dispose+next gather" };
+                text.AppendLine("    median step x steps, s: " + string.Join(", ", names.Select((name, i) => string.Create(CultureInfo.InvariantCulture,
+                    $"{name} {Stats.Median(mine.Select(m => m[i]).Where(double.IsFinite)) * n:F3}"))));
                 text.AppendLine("    cpu ms/step per 100 steps: " + string.Join(" ", windows.Select(w => w.ToString("F2", CultureInfo.InvariantCulture))) +
                     "; minor faults at steps 1/10/100/300: " + string.Join(" ", _faults.Where(f => f.Epoch == epoch).Select(f => f.Faults - _faults.First(g => g.Epoch == epoch).Faults)));
             }
