@@ -27,17 +27,25 @@ internal static class PlotFile
     public static void Save(IMultiplot figure, string pngPath, int width, int height) =>
         Save(pngPath, path => figure.SavePng(path, width, height));
 
+    // Written beside the target and moved over it, so a reader (or a crash) never sees half a PNG.
     private static void Save(string pngPath, Action<string> write)
     {
         var fullPath = Path.GetFullPath(pngPath);
+        var temporary = Path.Combine(Path.GetDirectoryName(fullPath)!, $".{Path.GetFileNameWithoutExtension(fullPath)}.{Guid.NewGuid():N}.tmp.png");
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
-            write(fullPath);
+            write(temporary);
+            File.Move(temporary, fullPath, overwrite: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new IOException($"Cannot write the plot '{fullPath}': {e.Message}", e);
+        }
+        finally
+        {
+            if (File.Exists(temporary))
+                File.Delete(temporary);
         }
     }
 

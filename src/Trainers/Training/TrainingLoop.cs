@@ -119,6 +119,7 @@ internal sealed class TrainingLoop
                         loss = loss.add(penalty.Compute());
 
                     float lossValue = loss.item<float>();
+                    state.BatchLoss = lossValue;
                     state.Step++;
                     if (!float.IsFinite(lossValue))
                         throw Diverged(state, earlyStopping, lastEpoch, lossValue, refresher: refresher);
@@ -135,6 +136,11 @@ internal sealed class TrainingLoop
                     metric.Add(output.detach(), yb);
                     if (state.Step % StepsPerCollection == 0)
                         GC.Collect(0);
+                    if (state.StopAfterBatchRequested)
+                    {
+                        state.StopRequested = true;
+                        break;
+                    }
                 }
 
                 var measurements = new EpochMeasurements();
