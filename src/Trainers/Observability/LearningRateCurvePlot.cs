@@ -41,7 +41,7 @@ internal static class LearningRateCurvePlot
         {
             IntegerTicksOnly = true,
             MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
-            LabelFormatter = exponent => Math.Pow(10, Math.Round(exponent)).ToString("G1", CultureInfo.InvariantCulture),
+            LabelFormatter = PlotFile.DecadeLabel,
         };
         var finite = curve.SmoothedLosses.Concat(curve.Losses).Where(double.IsFinite).ToList();
         double bottom = finite.Min(), top = curve.SmoothedLosses.Where(double.IsFinite).Max();

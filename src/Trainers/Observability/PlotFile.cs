@@ -1,3 +1,4 @@
+using System.Globalization;
 using ScottPlot;
 
 namespace MLNetDeep.Trainers.Observability;
@@ -54,5 +55,14 @@ internal static class PlotFile
     {
         plot.XLabel("epoch");
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
+    }
+
+    /// <summary>The label of a tick at log10 value <paramref name="exponent"/>: plain near 1, scientific beyond.</summary>
+    public static string DecadeLabel(double exponent)
+    {
+        var power = (int)Math.Round(exponent);
+        return power is >= -3 and <= 3
+            ? Math.Pow(10, power).ToString("0.###", CultureInfo.InvariantCulture)
+            : $"1e{power}";
     }
 }
