@@ -24,6 +24,9 @@ public sealed class ExperimentSettings
     /// <summary>--data, else the usual lookup (MLNETDEEP_DATA, ../shared/datasets/fashion-mnist, the download cache).</summary>
     public string? DataDirectory { get; private init; }
 
+    /// <summary>--train-rows: use only the first N training images (a shorter full run on a slow machine).</summary>
+    public int? TrainRows { get; private init; }
+
     /// <summary>--threads: libtorch's intra-op threads during each Fit.</summary>
     public int? Threads { get; private init; }
 
@@ -48,6 +51,7 @@ public sealed class ExperimentSettings
             DataDirectory = Value("--data"),
             OutputDirectory = Value("--output") ?? Path.Combine("artifacts", "chapter11"),
             Threads = Int("--threads"),
+            TrainRows = Int("--train-rows"),
         };
     }
 
@@ -56,7 +60,7 @@ public sealed class ExperimentSettings
     {
         var settings = new ExperimentSettings
         {
-            Quick = Quick, Epochs = Epochs, Seeds = Seeds, DataDirectory = DataDirectory, Threads = Threads,
+            Quick = Quick, Epochs = Epochs, Seeds = Seeds, DataDirectory = DataDirectory, Threads = Threads, TrainRows = TrainRows,
             OutputDirectory = Path.Combine(OutputDirectory, experiment),
         };
         settings._data = _data ??= Load();
@@ -74,7 +78,7 @@ public sealed class ExperimentSettings
 
     private FashionMnistArrays Load()
     {
-        var options = new FashionMnistOptions { DataDirectory = FashionMnist.ResolveDataDirectory(DataDirectory) };
+        var options = new FashionMnistOptions { DataDirectory = FashionMnist.ResolveDataDirectory(DataDirectory), MaxTrainRows = TrainRows };
         if (Quick)
         {
             options.ValidationCount = 500;

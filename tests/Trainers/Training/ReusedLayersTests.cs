@@ -125,6 +125,56 @@ public sealed class ReusedLayersTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new ReusedLayers(modelA, hiddenLayerCount: 3));
     }
 
+    [Fact]
+    public void ALoadedZipGivesItsFoldedDenseLayersWhichANetworkWithoutBatchNormReuses()
+    {
+        var (data, modelA) = ModelA();
+        using var _ = modelA;
+        var ml = new MLContext(seed: 1);
+        using var zip = new MemoryStream();
+        ml.Model.Save(modelA, data.Schema, zip);
+        var loaded = ml.Model.Load(new MemoryStream(zip.ToArray()), out var _schema);
+
+        var reused = new ReusedLayers(loaded, hiddenLayerCount: 2);
+        // Batch norms are folded in: only dense weights and biases, in torch's [out, in] layout.
+        Assert.Equal(new[] { "hidden1.linear.weight", "hidden1.linear.bias", "hidden2.linear.weight", "hidden2.linear.bias" }.Order(), reused.TensorNames.Order());
+        Assert.Equal(32 * Features, reused.Values("hidden1.linear.weight").Count);
+        // hidden1 = linear (no bias) then BN, after the input BN: the folded layer computes the same pre-activation at inference.
+        var source = Tensors(modelA.Network);
+        double Fold(int unit, float[] x)
+        {
+            double z = 0;
+            for (int f = 0; f < Features; f++)
+            {
+                double normalized = (x[f] - source["input_bn.running_mean"][f]) / Math.Sqrt(source["input_bn.running_var"][f] + 1e-5)
+                    * source["input_bn.weight"][f] + source["input_bn.bias"][f];
+                z += source["hidden1.linear.weight"][unit * Features + f] * normalized;
+            }
+            return (z - source["hidden1.bn.running_mean"][unit]) / Math.Sqrt(source["hidden1.bn.running_var"][unit] + 1e-5)
+                * source["hidden1.bn.weight"][unit] + source["hidden1.bn.bias"][unit];
+        }
+        var x = Enumerable.Range(0, Features).Select(i => (float)Math.Sin(i)).ToArray();
+        for (int unit = 0; unit < 32; unit += 7)
+        {
+            double folded = reused.Values("hidden1.linear.bias")[unit] + Enumerable.Range(0, Features).Sum(f => (double)reused.Values("hidden1.linear.weight")[unit * Features + f] * x[f]);
+            Assert.Equal(Fold(unit, x), folded, 3);
+        }
+
+        var options = OptionsB(reused, epochs: 1);
+        options.BatchNormalization = BatchNormalizationPlacement.None;
+        options.InputBatchNormalization = false;
+        var watcher = new EpochTensors();
+        options.AdditionalCallbacks.Add(watcher);
+        options.ReusedLayers = new ReusedLayers(loaded, hiddenLayerCount: 2) { FrozenEpochs = 1 };
+        using var modelB = new MLContext(seed: 1).BinaryClassification.Trainers.DeepNeuralNetwork(options).Fit(BinaryData());
+        Assert.Equal(reused.Values("hidden2.linear.weight"), watcher.Epochs[0]["hidden2.linear.weight"]);
+
+        // The loaded graph has no batch norm to give a network that has one: the error names the layer.
+        var withBatchNorm = new MLContext(seed: 1).BinaryClassification.Trainers.DeepNeuralNetwork(OptionsB(reused, epochs: 1));
+        var error = Assert.Throws<ArgumentException>(() => withBatchNorm.Fit(BinaryData()));
+        Assert.Contains("Reused layer 'hidden1.linear'", error.Message);
+    }
+
     private sealed class EpochTensors : TrainingCallback
     {
         public List<Dictionary<string, float[]>> Epochs { get; } = new();
