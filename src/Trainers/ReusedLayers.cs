@@ -117,48 +117,48 @@ public sealed class ReusedLayers
     public ReusedLayers(ITransformer loadedModel, int hiddenLayerCount)
     {
         ArgumentNullException.ThrowIfNull(loadedModel);
-        if (loadedModel is DeepNeuralNetworkTransformer fitted)
-        {
-            HiddenLayerCount = CopyFrom(fitted, hiddenLayerCount);
-        }
-        else
-        {
-            var graph = OnnxModelReader.Parse(OnnxScoringChain.Read(loadedModel, "The model").OnnxModel, "the model's ONNX graph").Graph;
-            // The exporter names initializers by module path under the exported root ("network.hidden1.linear.weight").
-            string root = graph.Initializer.Select(i => i.Name).FirstOrDefault(n => n.EndsWith("hidden1.linear.weight", StringComparison.Ordinal)
-                || n.EndsWith("hidden1.linear.weight_transposed", StringComparison.Ordinal)) is { } first ? first[..first.IndexOf("hidden1.linear.", StringComparison.Ordinal)] : "";
-            var initializers = graph.Initializer.Where(i => i.Name.StartsWith(root, StringComparison.Ordinal))
-                .ToDictionary(i => i.Name[root.Length..], StringComparer.Ordinal);
-            int available = 0;
-            while (initializers.ContainsKey(string.Create(CultureInfo.InvariantCulture, $"hidden{available + 1}.linear.weight"))
-                || initializers.ContainsKey(string.Create(CultureInfo.InvariantCulture, $"hidden{available + 1}.linear.weight_transposed")))
-                available++;
-            if (available == 0)
-            {
-                throw new InvalidDataException(
-                    "The model's ONNX graph has no dense layer named 'hidden1.linear', so it is not an MLNetDeep multilayer perceptron; its initializers are " +
-                    string.Join(", ", graph.Initializer.Take(12).Select(i => $"'{i.Name}'")) + (graph.Initializer.Count > 12 ? ", ..." : "") + ".");
-            }
-            HiddenLayerCount = CheckCount(hiddenLayerCount, available);
-            var prefixes = Prefixes(hiddenLayerCount);
-            // Only the modules' own tensors, named as in torch: exporters may add constants of their own under a layer's path.
-            string[] tensors = { ".weight", ".weight_transposed", ".bias", ".running_mean", ".running_var" };
-            foreach (var (graphName, initializer) in initializers.Where(i => prefixes.Any(p => i.Key.StartsWith(p, StringComparison.Ordinal))
-                && tensors.Any(t => i.Key.EndsWith(t, StringComparison.Ordinal))))
-            {
-                var values = initializer.FloatData.Count > 0 ? initializer.FloatData.ToArray() : MemoryMarshal.Cast<byte, float>(initializer.RawData.Span).ToArray();
-                var shape = initializer.Dims.ToArray();
-                string name = graphName;
-                // A Linear on inputs of rank > 2 is exported as MatMul by Wᵀ; torch keeps W as [out, in].
-                if (name.EndsWith(".weight_transposed", StringComparison.Ordinal))
-                {
-                    (values, shape) = (Transpose(values, shape[0], shape[1]), new[] { shape[1], shape[0] });
-                    name = name[..^".weight_transposed".Length] + ".weight";
-                }
-                _tensors[name] = (shape, values);
-            }
-        }
+        HiddenLayerCount = loadedModel is DeepNeuralNetworkTransformer fitted ? CopyFrom(fitted, hiddenLayerCount) : CopyFromGraph(loadedModel, hiddenLayerCount);
         Digest = ComputeDigest();
+    }
+
+    // A loaded zip holds the exported graph only: its dense layers' initializers, batch norms folded in.
+    private int CopyFromGraph(ITransformer loadedModel, int hiddenLayerCount)
+    {
+        var graph = OnnxModelReader.Parse(OnnxScoringChain.Read(loadedModel, "The model").OnnxModel, "the model's ONNX graph").Graph;
+        // The exporter names initializers by module path under the exported root ("network.hidden1.linear.weight").
+        string root = graph.Initializer.Select(i => i.Name).FirstOrDefault(n => n.EndsWith("hidden1.linear.weight", StringComparison.Ordinal)
+            || n.EndsWith("hidden1.linear.weight_transposed", StringComparison.Ordinal)) is { } first ? first[..first.IndexOf("hidden1.linear.", StringComparison.Ordinal)] : "";
+        var initializers = graph.Initializer.Where(i => i.Name.StartsWith(root, StringComparison.Ordinal))
+            .ToDictionary(i => i.Name[root.Length..], StringComparer.Ordinal);
+        int available = 0;
+        while (initializers.ContainsKey(string.Create(CultureInfo.InvariantCulture, $"hidden{available + 1}.linear.weight"))
+            || initializers.ContainsKey(string.Create(CultureInfo.InvariantCulture, $"hidden{available + 1}.linear.weight_transposed")))
+            available++;
+        if (available == 0)
+        {
+            throw new InvalidDataException(
+                "The model's ONNX graph has no dense layer named 'hidden1.linear', so it is not an MLNetDeep multilayer perceptron; its initializers are " +
+                string.Join(", ", graph.Initializer.Take(12).Select(i => $"'{i.Name}'")) + (graph.Initializer.Count > 12 ? ", ..." : "") + ".");
+        }
+        CheckCount(hiddenLayerCount, available);
+        var prefixes = Prefixes(hiddenLayerCount);
+        // Only the modules' own tensors, named as in torch: exporters may add constants of their own under a layer's path.
+        string[] tensors = { ".weight", ".weight_transposed", ".bias", ".running_mean", ".running_var" };
+        foreach (var (graphName, initializer) in initializers.Where(i => prefixes.Any(p => i.Key.StartsWith(p, StringComparison.Ordinal))
+            && tensors.Any(t => i.Key.EndsWith(t, StringComparison.Ordinal))))
+        {
+            var values = initializer.FloatData.Count > 0 ? initializer.FloatData.ToArray() : MemoryMarshal.Cast<byte, float>(initializer.RawData.Span).ToArray();
+            var shape = initializer.Dims.ToArray();
+            string name = graphName;
+            // A Linear on inputs of rank > 2 is exported as MatMul by Wᵀ; torch keeps W as [out, in].
+            if (name.EndsWith(".weight_transposed", StringComparison.Ordinal))
+            {
+                (values, shape) = (Transpose(values, shape[0], shape[1]), new[] { shape[1], shape[0] });
+                name = name[..^".weight_transposed".Length] + ".weight";
+            }
+            _tensors[name] = (shape, values);
+        }
+        return hiddenLayerCount;
     }
 
     /// <summary>How many hidden layers are reused, from the input side.</summary>
