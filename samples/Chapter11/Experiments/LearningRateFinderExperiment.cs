@@ -55,9 +55,10 @@ public static class LearningRateFinderExperiment
         result.Numbers["sweep/minimum smoothed loss"] = curve.SmoothedLosses.Min();
         result.Numbers["sample/test accuracy"] = sampleAccuracy;
         result.Numbers["suggested constant/test accuracy"] = constantAccuracy;
-        result.Notes.Add($"Difference (suggestion − sample): {100 * (constantAccuracy - sampleAccuracy):+0.00;-0.00} points of test accuracy. " +
+        result.Notes.Add($"Difference from the sample: {100 * (constantAccuracy - sampleAccuracy):+0.00;-0.00} points of test accuracy for the suggestion held constant, " +
+            $"{100 * (peakAccuracy - sampleAccuracy):+0.00;-0.00} for the suggestion as the cosine's peak. " +
             $"Sweep: {curve.LearningRates[0]:G2} to {curve.LearningRates[^1]:G3} over {curve.LearningRates.Count} steps of batch 32, fastai's smoothing (β = 0.98) and 4× stop; " +
-            "the suggestion is a tenth of the rate at the lowest smoothed loss. Both trainings: up to " +
+            "the suggestion is a tenth of the rate at the lowest smoothed loss. Every training: up to " +
             $"{epochs} epochs, early stopping on validation accuracy (patience 4, best epoch restored), seed 42.");
         return result;
     }
