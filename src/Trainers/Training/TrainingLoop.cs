@@ -60,7 +60,7 @@ internal sealed class TrainingLoop
             Parameters = parameters,
             PenalisedWeights = _factory.PenalisedWeights(network),
         };
-        var penalty = new WeightPenalty(state.PenalisedWeights, _options.L1, _options.L2Factor);
+        using var penalty = new WeightPenalty(state.PenalisedWeights, _options.L1, _options.L2Factor);
         var batchNorms = _factory.BatchNormLayers(network);
         bool hasBatchNorm = batchNorms.Count > 0;
         bool preciseStatistics = hasBatchNorm && _options.PreciseBatchNormStatistics;
