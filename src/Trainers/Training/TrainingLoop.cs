@@ -116,7 +116,7 @@ internal sealed class TrainingLoop
                     var output = network.forward(xb);
                     var loss = _objective.Loss(output, yb);
                     if (penalty.IsActive)
-                        loss = loss.add(penalty.Compute());
+                        loss = penalty.AddTo(loss);
 
                     float lossValue = loss.item<float>();
                     state.Step++;

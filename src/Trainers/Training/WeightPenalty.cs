@@ -13,11 +13,13 @@ internal sealed class WeightPenalty : IDisposable
     private readonly IReadOnlyList<Tensor> _weights;
     private readonly double _l1;
     private readonly double _l2;
-    // Held for the whole run: a temporary Scalar (square() is pow(2), mul(double) converts) can be finalized by a
-    // garbage collection while libtorch still reads it, which failed a long run with "Unknown scalar type".
+    // Held for the whole run, so no call here makes a temporary Scalar (square() is pow(2), mul(double) converts,
+    // add(Tensor) passes alpha = 1): one can be finalized by a garbage collection while libtorch still reads it,
+    // which failed 43,000-row runs with "Unknown scalar type" and a failed toFloat check after ~100,000 steps.
     private readonly Scalar _l1Factor;
     private readonly Scalar _l2Factor;
     private readonly Scalar _two = 2;
+    private readonly Scalar _one = 1;
 
     public WeightPenalty(IReadOnlyList<Tensor> denseWeights, double l1, double l2)
     {
@@ -44,12 +46,16 @@ internal sealed class WeightPenalty : IDisposable
         return total ?? throw new InvalidOperationException("No penalty is configured.");
     }
 
+    /// <summary><paramref name="loss"/> plus the penalty; call only when <see cref="IsActive"/>.</summary>
+    public Tensor AddTo(Tensor loss) => loss.add(Compute(), _one);
+
     public void Dispose()
     {
         _l1Factor.Dispose();
         _l2Factor.Dispose();
         _two.Dispose();
+        _one.Dispose();
     }
 
-    private static Tensor Accumulate(Tensor? total, Tensor term) => total is null ? term : total.add(term);
+    private Tensor Accumulate(Tensor? total, Tensor term) => total is null ? term : total.add(term, _one);
 }

@@ -19,7 +19,7 @@ public sealed class SmallDataDefaultsTests
     private static TrainingOptions Resolve(DeepNeuralNetworkOptions options, long rows, List<string>? log = null) =>
         SmallDataDefaults.Resolve(options, rows, classLabels: true, (log ?? Discarded).Add);
 
-    private static void AssertSmallDataDefaults(TrainingOptions resolved)
+    private static void AssertSmallDataDefaults(TrainingOptions resolved, double l2 = 0.001)
     {
         Assert.Equal(0.15, resolved.ValidationFraction);
         var early = Assert.IsType<EarlyStoppingOptions>(resolved.EarlyStopping);
@@ -28,7 +28,7 @@ public sealed class SmallDataDefaultsTests
         Assert.Equal(0, early.MinDelta);
         Assert.True(early.RestoreBestWeights);
         Assert.Equal(200, resolved.Epochs);
-        Assert.Equal(0.001, resolved.L2);
+        Assert.Equal(l2, resolved.L2);
     }
 
     private static void AssertTodaysDefaults(TrainingOptions resolved)
@@ -43,11 +43,14 @@ public sealed class SmallDataDefaultsTests
     [InlineData(100)]
     [InlineData(101)]
     [InlineData(569)]
+    [InlineData(10_000)]
+    [InlineData(10_001)]
     [InlineData(50_000)]
     public void OnOneHundredToFiftyThousandRowsTheSmallDataDefaultsApply(long rows)
     {
         var options = new DeepNeuralNetworkOptions();
-        AssertSmallDataDefaults(Resolve(options, rows));
+        // The automatic L2 stops at 10,000 rows; the hold-out and early stopping go on to 50,000.
+        AssertSmallDataDefaults(Resolve(options, rows), l2: rows <= 10_000 ? 0.001 : 0);
         // The user's object is not touched: another Fit, on other data, resolves again.
         Assert.Null(options.ValidationFraction);
         Assert.Null(options.EarlyStopping);
