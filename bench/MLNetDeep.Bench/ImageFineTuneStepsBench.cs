@@ -62,8 +62,8 @@ internal static class ImageFineTuneStepsBench
             using var images = torch.tensor(pixels, [batch, 3, graph.DecodedSize, graph.DecodedSize]);
             using var targets = torch.tensor(labels);
 
-            var samples = new List<(int Round, int Threads, string Contender, double Seconds)>();
-            using var csv = new CsvWriter(Path.Combine(dir, "images-steps.csv"), "round", "threads", "contender", "batch", "seconds", "load_average");
+            var samples = new List<(int Round, int Threads, string Contender, double Seconds, double CpuSeconds)>();
+            using var csv = new CsvWriter(Path.Combine(dir, "images-steps.csv"), "round", "threads", "contender", "batch", "seconds", "cpu_seconds", "load_average");
             for (int round = 1; round <= rounds; round++)
             {
                 foreach (var threads in threadCounts)
@@ -74,12 +74,13 @@ internal static class ImageFineTuneStepsBench
                         var times = contender == "torchsharp"
                             ? TorchSharpSteps(backbone, images, targets, steps, threads)
                             : PyTorchSteps(python, script, modelPath, pixelsPath, expectedPath, labels, trainLayers, steps, threads, round == 1);
-                        foreach (var seconds in times)
+                        foreach (var (seconds, cpu) in times)
                         {
-                            samples.Add((round, threads, contender, seconds));
-                            csv.Row(round, threads, contender, batch, seconds, LoadAverage.Now());
+                            samples.Add((round, threads, contender, seconds, cpu));
+                            csv.Row(round, threads, contender, batch, seconds, cpu, LoadAverage.Now());
                         }
-                        Console.WriteLine($"  round {round}, {threads} thread(s), {contender}: median step {Stats.Median(times):F3} s (load {LoadAverage.Now()})");
+                        Console.WriteLine($"  round {round}, {threads} thread(s), {contender}: median step {Stats.Median(times.Select(t => t.Seconds)):F3} s, "
+                            + $"{Stats.Median(times.Select(t => t.CpuSeconds)):F3} CPU s (load {LoadAverage.Now()})");
                     }
                 }
             }
@@ -87,15 +88,15 @@ internal static class ImageFineTuneStepsBench
             var md = new StringBuilder();
             md.AppendLine($"Phase-2 training step (top block + linear head, batch {batch}, 224 px), {rounds} rounds × {steps} timed steps per contender.");
             md.AppendLine();
-            md.AppendLine("| threads | contender | steps | min s | median s | images/s (median) | images/s (best) | per-round ratio of medians to PyTorch (median, range) |");
-            md.AppendLine("|---:|---|---:|---:|---:|---:|---:|---|");
+            md.AppendLine("| threads | contender | steps | min s | median s | images/s (median) | images/s (best) | CPU s per step (median) | per-round ratio of medians to PyTorch (median, range) |");
+            md.AppendLine("|---:|---|---:|---:|---:|---:|---:|---:|---|");
             foreach (var group in samples.GroupBy(s => (s.Threads, s.Contender)))
             {
                 var seconds = group.Select(s => s.Seconds).ToList();
                 var ratios = group.GroupBy(s => s.Round).Select(r => Stats.Median(r.Select(s => s.Seconds))
                     / Stats.Median(samples.Where(o => o.Round == r.Key && o.Threads == group.Key.Threads && o.Contender == "pytorch").Select(o => o.Seconds))).ToList();
                 md.AppendLine($"| {group.Key.Threads} | {group.Key.Contender} | {seconds.Count} | {Stats.F(seconds.Min())} | {Stats.F(Stats.Median(seconds))} | "
-                    + $"{Stats.F(batch / Stats.Median(seconds), "F1")} | {Stats.F(batch / seconds.Min(), "F1")} | {Stats.F(Stats.Median(ratios), "F2")} ({Stats.F(ratios.Min(), "F2")}–{Stats.F(ratios.Max(), "F2")}) |");
+                    + $"{Stats.F(batch / Stats.Median(seconds), "F1")} | {Stats.F(batch / seconds.Min(), "F1")} | {Stats.F(Stats.Median(group.Select(s => s.CpuSeconds)))} | {Stats.F(Stats.Median(ratios), "F2")} ({Stats.F(ratios.Min(), "F2")}–{Stats.F(ratios.Max(), "F2")}) |");
             }
             Results.Markdown(args, "images-steps.md", md.ToString());
         }
@@ -106,7 +107,7 @@ internal static class ImageFineTuneStepsBench
     }
 
     /// <summary>A fresh head and optimizer, one warm-up step, then <paramref name="steps"/> timed ones, each in its own dispose scope.</summary>
-    private static List<double> TorchSharpSteps(OnnxModule backbone, Tensor images, Tensor labels, int steps, int threads)
+    private static List<(double Seconds, double CpuSeconds)> TorchSharpSteps(OnnxModule backbone, Tensor images, Tensor labels, int steps, int threads)
     {
         torch.set_num_threads(threads);
         torch.manual_seed(1);
@@ -118,7 +119,7 @@ internal static class ImageFineTuneStepsBench
         return TrainingSteps.TorchSharp(steps, optimizer, () => nn.functional.cross_entropy(head.call(backbone.call(images)), labels));
     }
 
-    private static List<double> PyTorchSteps(string python, string script, string model, string pixels, string expected, long[] labels,
+    private static List<(double Seconds, double CpuSeconds)> PyTorchSteps(string python, string script, string model, string pixels, string expected, long[] labels,
         string trainLayers, int steps, int threads, bool check)
     {
         var arguments = new List<string> { script, "--model", model, "--images", pixels, "--labels", string.Join(",", labels), "--train-layers", trainLayers,

@@ -138,13 +138,13 @@ internal static class ResNet50V2Bench
         using var optimizer = torch.optim.Adam(network.parameters().Where(p => p.requires_grad), 1e-3);
         using var images = torch.rand(batch, 3, Size, Size) * 2 - 1;
         using var labels = torch.randint(0, 5, [batch]);
-        return TrainingSteps.TorchSharp(steps, optimizer, () => nn.functional.cross_entropy(network.call(images), labels));
+        return [.. TrainingSteps.TorchSharp(steps, optimizer, () => nn.functional.cross_entropy(network.call(images), labels)).Select(t => t.Seconds)];
     }
 
     private static List<double> PyTorchSteps(string python, Args args, int batch, int steps, int threads)
     {
         var script = Path.Combine(args.Get("--pytorch-dir", Path.Combine("bench", "pytorch")), "resnet50v2_finetune.py");
-        return TrainingSteps.PyTorch(python, [script, "--batch", Inv(batch), "--steps", Inv(steps), "--threads", Inv(threads), "--size", Inv(Size)], "python3-torch");
+        return [.. TrainingSteps.PyTorch(python, [script, "--batch", Inv(batch), "--steps", Inv(steps), "--threads", Inv(threads), "--size", Inv(Size)], "python3-torch").Select(t => t.Seconds)];
     }
 
     private static string Inv(int v) => v.ToString(CultureInfo.InvariantCulture);

@@ -9,7 +9,7 @@ block) and a 5-class linear head train; everything else is frozen, and every bat
 --check IN OUT: before training, the features of the images in IN (float32, [n, 3, S, S]) must match OUT (float32,
 [n, 512], computed by ONNX Runtime) within 1e-3, so the network is the same one.
 
-Prints one JSON line per timed step: {"step": n, "seconds": s}. Run with Debian's /usr/bin/python3 (python3-torch 1.13,
+Prints one JSON line per timed step: {"step": n, "seconds": s, "cpu_seconds": process CPU time of the step}. Run with Debian's /usr/bin/python3 (python3-torch 1.13,
 python3-onnx).
 """
 import argparse
@@ -165,14 +165,16 @@ def main():
     head.train()
     for step in range(a.warmup + a.steps):
         start = time.perf_counter()
+        cpu = time.process_time()
         optimizer.zero_grad()
         loss = F.cross_entropy(head(network(images)), labels)
         loss.backward()
         optimizer.step()
         loss.item()
         seconds = time.perf_counter() - start
+        cpu_seconds = time.process_time() - cpu
         if step >= a.warmup:
-            print(json.dumps({"step": step - a.warmup + 1, "seconds": seconds}), flush=True)
+            print(json.dumps({"step": step - a.warmup + 1, "seconds": seconds, "cpu_seconds": cpu_seconds}), flush=True)
 
 
 if __name__ == "__main__":
