@@ -33,7 +33,8 @@ internal static class ImageExtractionBench
         Parallel.For(0, count, i => ImageDecoder.Decode(rows[i].Encoded, graph.DecodedSize, pixels.AsSpan(i * graph.PixelCount, graph.PixelCount), rows[i].Source));
         Console.WriteLine($"decoded {count} images to {graph.DecodedSize}x{graph.DecodedSize} in {clock.Elapsed.TotalSeconds:F2} s (not timed below, except by 'estimator')");
 
-        string[] contenders = [$"extractor-b{batch}", "extractor-b1", $"ort-b{batch}", "ort-b1", $"estimator-b{batch}"];
+        // ort-nospin-*: the bare session with ONNX Runtime's intra-op spin-waiting off (session.intra_op.allow_spinning = 0).
+        string[] contenders = args.List("--contenders", $"extractor-b{batch},extractor-b1,ort-b{batch},ort-b1,estimator-b{batch}");
         var samples = new List<(int Round, int Threads, string Contender, double Seconds, double CpuSeconds)>();
         using var csv = new CsvWriter(Path.Combine(dir, "images-extraction.csv"), "round", "threads", "contender", "images", "seconds", "cpu_seconds", "load_average");
         float[]? reference = null;
@@ -65,7 +66,7 @@ internal static class ImageExtractionBench
         foreach (var group in samples.GroupBy(s => (s.Threads, s.Contender)))
         {
             var seconds = group.Select(s => s.Seconds).ToList();
-            var ratios = group.Select(s => s.Seconds / samples.Single(o => o.Round == s.Round && o.Threads == s.Threads && o.Contender == $"ort-b{batch}").Seconds).ToList();
+            var ratios = group.Select(s => s.Seconds / samples.SingleOrDefault(o => o.Round == s.Round && o.Threads == s.Threads && o.Contender == $"ort-b{batch}").Seconds).ToList();
             md.AppendLine($"| {group.Key.Threads} | {group.Key.Contender} | {seconds.Count} | {Stats.F(seconds.Min())} | {Stats.F(Stats.Median(seconds))} | "
                 + $"{Stats.F(count / Stats.Median(seconds), "F1")} | {Stats.F(count / seconds.Min(), "F1")} | {Stats.F(1000 * Stats.Median(group.Select(s => s.CpuSeconds)) / count, "F1")} | "
                 + $"{Stats.F(Stats.Median(ratios), "F2")} ({Stats.F(ratios.Min(), "F2")}–{Stats.F(ratios.Max(), "F2")}) |");
@@ -88,7 +89,7 @@ internal static class ImageExtractionBench
         }
         else if (contender.StartsWith("ort", StringComparison.Ordinal))
         {
-            var bare = new BareSession(model, threads, graph.PixelCount, graph.DecodedSize);
+            var bare = new BareSession(model, threads, graph.PixelCount, graph.DecodedSize, spinning: !contender.Contains("nospin", StringComparison.Ordinal));
             owned = bare;
             bare.Run(pixels, 0, Math.Min(batch, count));
             pass = () => bare.RunAll(pixels, count, batch);
@@ -117,12 +118,20 @@ internal static class ImageExtractionBench
     }
 
     /// <summary>ONNX Runtime with nothing of ours around it: one session, a preallocated input per run.</summary>
-    private sealed class BareSession(byte[] model, int threads, int pixelCount, int size) : IDisposable
+    private sealed class BareSession(byte[] model, int threads, int pixelCount, int size, bool spinning) : IDisposable
     {
         private readonly SessionOptions _options = new() { IntraOpNumThreads = threads, InterOpNumThreads = 1 };
         private InferenceSession? _session;
 
-        private InferenceSession Session => _session ??= new InferenceSession(model, _options);
+        private InferenceSession Session
+        {
+            get
+            {
+                if (_session is null && !spinning)
+                    _options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+                return _session ??= new InferenceSession(model, _options);
+            }
+        }
 
         public float[] RunAll(float[] pixels, int count, int batch)
         {
