@@ -66,7 +66,9 @@ internal static class ImageExtractionBench
         foreach (var group in samples.GroupBy(s => (s.Threads, s.Contender)))
         {
             var seconds = group.Select(s => s.Seconds).ToList();
-            var ratios = group.Select(s => s.Seconds / samples.SingleOrDefault(o => o.Round == s.Round && o.Threads == s.Threads && o.Contender == $"ort-b{batch}").Seconds).ToList();
+            // Per-round ratios to the bare session at the same batch size and threads, when it ran.
+            var ratios = group.Select(s => samples.Where(o => o.Round == s.Round && o.Threads == s.Threads && o.Contender == $"ort-b{batch}")
+                .Select(o => s.Seconds / o.Seconds).DefaultIfEmpty(double.NaN).First()).ToList();
             md.AppendLine($"| {group.Key.Threads} | {group.Key.Contender} | {seconds.Count} | {Stats.F(seconds.Min())} | {Stats.F(Stats.Median(seconds))} | "
                 + $"{Stats.F(count / Stats.Median(seconds), "F1")} | {Stats.F(count / seconds.Min(), "F1")} | {Stats.F(1000 * Stats.Median(group.Select(s => s.CpuSeconds)) / count, "F1")} | "
                 + $"{Stats.F(Stats.Median(ratios), "F2")} ({Stats.F(ratios.Min(), "F2")}–{Stats.F(ratios.Max(), "F2")}) |");
