@@ -243,6 +243,47 @@ public sealed class FineTuningTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void Phase_2_checkpoints_and_a_later_fit_resumes_to_the_weights_of_an_uninterrupted_run()
+    {
+        var context = new MLContext(1);
+        var data = _set.Load(context);
+        byte[] Run(int epochs, string? checkpoints)
+        {
+            var options = Options();
+            options.FineTuning!.Epochs = epochs;
+            options.CheckpointDirectory = checkpoints;
+            using var model = context.MulticlassClassification.Trainers.ImageTransferLearning(options).Fit(data);
+            Assert.Equal(epochs, model.FineTuningHistory!.Epochs.Count);
+            return Exported(model);
+        }
+        var straight = Run(3, null);
+        var folder = Path.Combine(_set.Folder, "checkpoints");
+        Assert.NotEqual(straight, Run(2, folder));
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(folder, "phase2")));
+        Assert.Equal(straight, Run(3, folder));
+    }
+
+    [Fact]
+    public void Phase_2_early_stopping_keeps_the_best_epoch_and_needs_validation_data_for_a_validation_metric()
+    {
+        var context = new MLContext(1);
+        var data = _set.Load(context);
+        var options = Options();
+        options.FineTuning!.Epochs = 6;
+        options.ValidationFraction = 0.25;
+        options.FineTuning.EarlyStopping = new Trainers.EarlyStoppingOptions { Metric = Trainers.EarlyStoppingMetric.ValidationLoss, Patience = 1 };
+        using (var model = context.MulticlassClassification.Trainers.ImageTransferLearning(options).Fit(data))
+        {
+            var history = model.FineTuningHistory!;
+            Assert.All(history.Epochs, e => Assert.NotNull(e.ValidationLoss));
+            Assert.Equal(history.Epochs.MinBy(e => e.ValidationLoss!.Value)!.Epoch, history.BestEpoch);
+        }
+        options.ValidationFraction = 0;
+        var e = Assert.Throws<ArgumentException>(() => context.MulticlassClassification.Trainers.ImageTransferLearning(options));
+        Assert.StartsWith("ImageTransferLearningOptions.FineTuning.EarlyStopping.Metric is ValidationLoss; expected TrainingLoss when there is no validation data", e.Message);
+    }
+
+    [Fact]
     public void A_fine_tuned_zip_scores_in_a_fresh_process_identically_without_TorchSharp()
     {
         var context = new MLContext(1);
