@@ -4,7 +4,8 @@
 # (with and without -r linux-x64). Also checks that the build logic shipped in MLNetDeep.Trainers patches
 # libLibTorchSharp.so in every output, leaves the NuGet cache alone, and warns (MLND001/MLND002) when an app
 # forgets the native packages; that the packages ask for Microsoft.ML >= the repo's minimum; and that a serving
-# app referencing only MLNetDeep.Transforms builds and scores without libtorch and without either warning.
+# app referencing only MLNetDeep.Transforms builds and scores without libtorch and without either warning; and that
+# an image app referencing only MLNetDeep.Pretrained (and the natives) trains on ResNet18 and serves its zip.
 #
 # Usage: build/check-package.sh [MLNET_VERSION]   (KEEP=1 keeps the temporary folder for inspection)
 #   MLNET_VERSION (argument, or the environment variable of that name): the Microsoft.ML (and OnnxTransformer)
@@ -105,7 +106,7 @@ step="pack"
 echo "== dotnet pack (version $version)"
 dotnet pack "$repo/MLNetDeep.sln" -c Release -o "$work/feed" -p:Version="$version" >"$work/pack.log" 2>&1 ||
     { cat "$work/pack.log"; fail "dotnet pack failed"; }
-expected="MLNetDeep.Datasets.$version.nupkg MLNetDeep.Pretrained.$version.nupkg MLNetDeep.Trainers.$version.nupkg MLNetDeep.Transforms.$version.nupkg"
+expected="MLNetDeep.Datasets.$version.nupkg MLNetDeep.Pretrained.$version.nupkg MLNetDeep.Trainers.$version.nupkg MLNetDeep.Transforms.$version.nupkg MLNetDeep.Transforms.Imaging.$version.nupkg"
 actual=$(cd "$work/feed" && ls -1 | sort | tr '\n' ' ' | sed 's/ $//')
 [[ "$actual" == "$expected" ]] || fail "dotnet pack produced [$actual], expected [$expected]"
 trainers_nupkg="$work/feed/MLNetDeep.Trainers.$version.nupkg"
@@ -206,6 +207,26 @@ dotnet build -p:MLNetDeepSkipOnnxRuntimeNativeCheck=true -p:MLNetDeepSkipLibTorc
 if grep -q 'MLND00[12]' "$work/bare-quiet.log"; then
     fail "MLNetDeepSkipOnnxRuntimeNativeCheck/MLNetDeepSkipLibTorchNativeCheck=true did not silence MLND001/MLND002"
 fi
+
+# An image app: MLNetDeep.Pretrained and the native backends only. The ResNet18 files must reach its output through
+# the package, and TorchSharp must load (the GLIBCXX fix travels with MLNetDeep.Pretrained too).
+step="image app"
+echo "== image app: MLNetDeep.Pretrained only"
+dotnet new console -o "$work/images" -n ImageApp --framework net10.0 >/dev/null
+cd "$work/images"
+dotnet add package MLNetDeep.Pretrained --version "$version" >/dev/null
+dotnet add package libtorch-cpu-linux-x64 --version "$libtorch_version" >/dev/null
+dotnet add package Microsoft.ML.OnnxRuntime --version "$ort_version" >/dev/null
+dotnet add package Microsoft.ML --version "$mlnet_version" >/dev/null
+cp "$repo/build/check-package/pretrained/Program.cs" Program.cs
+dotnet build -p:RuntimeIdentifier=linux-x64 >"$work/images-build.log" 2>&1 || { cat "$work/images-build.log"; fail "dotnet build of the image app failed"; }
+if grep -q 'MLND00[12]' "$work/images-build.log"; then
+    grep 'MLND00[12]' "$work/images-build.log"
+    fail "the image app references both native packages, yet the build warned MLND001/MLND002"
+fi
+find "$work/images/bin" -name 'ResNet18.onnx' | grep -q . || fail "the image app's output has no ResNet18.onnx (it should come with MLNetDeep.Pretrained)"
+run_app images dotnet run --no-build -p:RuntimeIdentifier=linux-x64
+grep -q "^running on Microsoft.ML $mlnet_version\$" "$work/images.log" || fail "the image app did not run on Microsoft.ML $mlnet_version"
 
 # A serving app: MLNetDeep.Transforms and the CPU ONNX Runtime only. It must build without MLND001/MLND002, bring no
 # TorchSharp or libtorch into its output, and score the training app's zip as the training process did.

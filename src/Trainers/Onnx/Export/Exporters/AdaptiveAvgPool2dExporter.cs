@@ -15,7 +15,7 @@ internal sealed class AdaptiveAvgPool2dExporter : ModuleExporter<AdaptiveAvgPool
     /// <inheritdoc />
     protected override long[] InferOutputShape(string path, AdaptiveAvgPool2d module, long[] inputShape)
     {
-        var (channels, height, width) = SampleShape.Image(inputShape, path, module);
+        var (channels, height, width) = BatchlessShape.Image(inputShape, path, module);
         var (outputHeight, outputWidth) = OutputSizeOf(module);
         if (!IsGlobal(module))
         {

@@ -19,7 +19,7 @@ internal sealed class AvgPool2dExporter : ModuleExporter<AvgPool2d>
         if (module.divisor_override is { } divisor)
             throw ExportErrors.Unsupported(path, module,
                 $"divisor_override ({divisor}) has no ONNX AveragePool equivalent; leave it unset to divide by the cells each window covers");
-        var (channels, height, width) = SampleShape.Image(inputShape, path, module);
+        var (channels, height, width) = BatchlessShape.Image(inputShape, path, module);
         var (outputHeight, outputWidth) = WindowOf(path, module).OutputSize(height, width, path, module);
         return [channels, outputHeight, outputWidth];
     }

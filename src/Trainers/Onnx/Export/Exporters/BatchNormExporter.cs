@@ -20,7 +20,7 @@ internal sealed class BatchNormExporter<TNorm>(params int[] sampleRanks) : Modul
                 "track_running_stats is false, so even in eval mode it normalizes with each batch's own statistics; only a norm with running statistics can be exported");
         if (!sampleRanks.Contains(inputShape.Length) || inputShape[0] != module.num_features)
             throw ExportErrors.Unsupported(path, module,
-                $"it expects {ExpectedShapes(module.num_features)} (num_features = {module.num_features}), but receives {SampleShape.Describe(inputShape)}");
+                $"it expects {ExpectedShapes(module.num_features)} (num_features = {module.num_features}), but receives {BatchlessShape.Describe(inputShape)}");
         return inputShape;
     }
 

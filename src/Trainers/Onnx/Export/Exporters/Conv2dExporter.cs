@@ -13,10 +13,10 @@ internal sealed class Conv2dExporter : ModuleExporter<Conv2d>
     /// <inheritdoc />
     protected override long[] InferOutputShape(string path, Conv2d module, long[] inputShape)
     {
-        var (channels, height, width) = SampleShape.Image(inputShape, path, module);
+        var (channels, height, width) = BatchlessShape.Image(inputShape, path, module);
         if (channels != module.in_channels)
             throw ExportErrors.Unsupported(path, module,
-                $"it expects {module.in_channels} input channels (in_channels), but receives {SampleShape.Describe(inputShape)}");
+                $"it expects {module.in_channels} input channels (in_channels), but receives {BatchlessShape.Describe(inputShape)}");
         var (outputHeight, outputWidth) = WindowOf(path, module).OutputSize(height, width, path, module);
         return [module.out_channels, outputHeight, outputWidth];
     }

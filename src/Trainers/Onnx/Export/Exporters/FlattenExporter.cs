@@ -35,14 +35,14 @@ internal sealed class FlattenExporter : ModuleExporter<Flatten>
     /// <summary>start_dim and end_dim as axes of the batched tensor.</summary>
     private static (int Start, int End) Range(string path, Flatten module, long[] inputShape)
     {
-        var start = SampleShape.NormalizeDim(module.start_dim, inputShape, path, module);
-        var end = SampleShape.NormalizeDim(module.end_dim, inputShape, path, module);
+        var start = BatchlessShape.NormalizeDim(module.start_dim, inputShape, path, module);
+        var end = BatchlessShape.NormalizeDim(module.end_dim, inputShape, path, module);
         if (start == 0)
             throw ExportErrors.Unsupported(path, module,
                 "start_dim 0 merges the batch dimension into the features; exported graphs keep it as dimension N, so use start_dim >= 1");
         if (start > end)
             throw ExportErrors.Unsupported(path, module,
-                $"start_dim {module.start_dim} comes after end_dim {module.end_dim} for its input shaped {SampleShape.Describe(inputShape)}");
+                $"start_dim {module.start_dim} comes after end_dim {module.end_dim} for its input shaped {BatchlessShape.Describe(inputShape)}");
         return (start, end);
     }
 }

@@ -14,7 +14,7 @@ internal sealed class LinearExporter : ModuleExporter<Linear>
     {
         if (inputShape.Length == 0 || inputShape[^1] != module.in_features)
             throw ExportErrors.Unsupported(path, module,
-                $"it expects inputs whose last dimension is in_features = {module.in_features}, but receives {SampleShape.Describe(inputShape)}");
+                $"it expects inputs whose last dimension is in_features = {module.in_features}, but receives {BatchlessShape.Describe(inputShape)}");
         return [.. inputShape[..^1], module.out_features];
     }
 

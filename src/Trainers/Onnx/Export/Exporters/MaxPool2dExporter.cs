@@ -11,7 +11,7 @@ internal sealed class MaxPool2dExporter : ModuleExporter<MaxPool2d>
     /// <inheritdoc />
     protected override long[] InferOutputShape(string path, MaxPool2d module, long[] inputShape)
     {
-        var (channels, height, width) = SampleShape.Image(inputShape, path, module);
+        var (channels, height, width) = BatchlessShape.Image(inputShape, path, module);
         var (outputHeight, outputWidth) = WindowOf(path, module).OutputSize(height, width, path, module);
         return [channels, outputHeight, outputWidth];
     }

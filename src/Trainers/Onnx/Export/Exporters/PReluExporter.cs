@@ -13,7 +13,7 @@ internal sealed class PReluExporter : ModuleExporter<PReLU>
     {
         if (module.num_parameters != 1 && (inputShape.Length == 0 || inputShape[0] != module.num_parameters))
             throw ExportErrors.Unsupported(path, module,
-                $"it has num_parameters = {module.num_parameters} slopes for dimension 1, but receives {SampleShape.Describe(inputShape)}");
+                $"it has num_parameters = {module.num_parameters} slopes for dimension 1, but receives {BatchlessShape.Describe(inputShape)}");
         return inputShape;
     }
 

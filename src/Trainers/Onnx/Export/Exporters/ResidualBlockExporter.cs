@@ -33,8 +33,8 @@ internal sealed class ResidualBlockExporter : ModuleExporter<ResidualBlock>
         var shortcutShape = SequenceExporter.OutputShape(shortcut, inputShape);
         if (!mainShape.SequenceEqual(shortcutShape))
             throw ExportErrors.Unsupported(path, module,
-                $"its main branch produces {SampleShape.Describe(mainShape)} but its shortcut {SampleShape.Describe(shortcutShape)} from its input "
-                + $"{SampleShape.Describe(inputShape)}; the sum needs equal shapes, so give the shortcut a projection (e.g. a 1x1 Conv2d with the main branch's stride)");
+                $"its main branch produces {BatchlessShape.Describe(mainShape)} but its shortcut {BatchlessShape.Describe(shortcutShape)} from its input "
+                + $"{BatchlessShape.Describe(inputShape)}; the sum needs equal shapes, so give the shortcut a projection (e.g. a 1x1 Conv2d with the main branch's stride)");
         var activation = module.Activation is null ? [] : SequenceExporter.Plan(module.Activation, ModulePath.Join(path, "activation"), mainShape);
         return new BlockPlan(main, shortcut, activation, SequenceExporter.OutputShape(activation, mainShape));
     }

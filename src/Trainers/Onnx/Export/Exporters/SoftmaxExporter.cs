@@ -15,7 +15,7 @@ internal sealed class SoftmaxExporter<TModule>(string opType, Func<TModule, long
     /// <inheritdoc />
     protected override long[] InferOutputShape(string path, TModule module, long[] inputShape)
     {
-        if (SampleShape.NormalizeDim(dimOf(module), inputShape, path, module) == 0)
+        if (BatchlessShape.NormalizeDim(dimOf(module), inputShape, path, module) == 0)
             throw ExportErrors.Unsupported(path, module,
                 "dim 0 normalizes across the batch, so each row's output would depend on the other rows; use a feature dim such as 1 or -1");
         return inputShape;
@@ -24,7 +24,7 @@ internal sealed class SoftmaxExporter<TModule>(string opType, Func<TModule, long
     /// <inheritdoc />
     protected override string Emit(ModuleExportContext context, ExportStep step, TModule module, string input)
     {
-        var axis = SampleShape.NormalizeDim(dimOf(module), step.InputShape, step.Path, module);
+        var axis = BatchlessShape.NormalizeDim(dimOf(module), step.InputShape, step.Path, module);
         return context.Graph.AddNode(opType, step.Path, [input], ModulePath.Join(step.Path, "output"), OnnxAttributes.Int("axis", axis));
     }
 }

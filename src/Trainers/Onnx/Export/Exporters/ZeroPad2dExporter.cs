@@ -8,7 +8,7 @@ internal sealed class ZeroPad2dExporter : ModuleExporter<ZeroPad2d>
     /// <inheritdoc />
     protected override long[] InferOutputShape(string path, ZeroPad2d module, long[] inputShape)
     {
-        var (channels, height, width) = SampleShape.Image(inputShape, path, module);
+        var (channels, height, width) = BatchlessShape.Image(inputShape, path, module);
         var (left, right, top, bottom) = Amounts(module);
         var (outputHeight, outputWidth) = (height + top + bottom, width + left + right);
         if (outputHeight < 1 || outputWidth < 1)

@@ -6,7 +6,7 @@ namespace MLNetDeep.Trainers.Onnx.Export;
 /// Helpers for shapes that exclude the batch dimension (what exporters pass around). Torch dims count the batch
 /// dimension as 0, so a dim of a sample shaped [C, L] is 1 or 2 (or -2, -1).
 /// </summary>
-internal static class SampleShape
+internal static class BatchlessShape
 {
     /// <summary>The shape as the tensor has it, with the symbolic batch dimension N first, e.g. "[N, 3, 8]".</summary>
     public static string Describe(IReadOnlyList<long> shape) =>
