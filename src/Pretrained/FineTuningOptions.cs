@@ -34,9 +34,10 @@ public sealed class FineTuningOptions
     public int Epochs { get; set; } = 5;
 
     /// <summary>
-    /// The learning rate of the unfrozen backbone layers; default null, a hundredth of phase 1's
-    /// <see cref="ImageTransferLearningOptions.LearningRate"/> (0.0001 with the defaults, Adam). Large steps would destroy
-    /// the pretrained features, which is why the default is small; it must be above 0.
+    /// The learning rate of the unfrozen backbone layers; default null, a thousandth of phase 1's
+    /// <see cref="ImageTransferLearningOptions.LearningRate"/> (0.00001 with the defaults, Adam: the rate of Keras' guide).
+    /// Large steps destroy the pretrained features: on flowers-small a hundredth (0.0001) cost 2 of 40 images in the
+    /// first of 5 folds. It must be above 0.
     /// </summary>
     public double? LearningRate { get; set; }
 

@@ -19,7 +19,7 @@ namespace MLNetDeep.Pretrained.Training;
 internal static class FineTuningPhase
 {
     /// <summary>The ratio of phase 1's learning rate that phase 2 uses by default.</summary>
-    public const double DefaultLearningRateRatio = 0.01;
+    public const double DefaultLearningRateRatio = 0.001;
 
     /// <summary>Phase 2's batch size when none is given: phase 1's, at most this.</summary>
     public const int DefaultMaximumBatchSize = 16;

@@ -99,6 +99,29 @@ public sealed class FineTuningTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void ResNet18_fine_tunes_its_top_block_on_a_few_photos_and_leaves_the_rest_of_the_graph_bit_identical()
+    {
+        // Small on purpose (ResNet18 at 224 pixels on 2 cores): 6 photos of 2 classes, 1 epoch of each phase.
+        var context = new MLContext(1);
+        var files = PretrainedModels.FlowerImages(10).Where((_, i) => i % 5 < 2).ToArray();
+        var photos = files.Select(f => new SyntheticImageSet.ImageFile { Path = f, Class = Path.GetFileName(Path.GetDirectoryName(f))! }).ToList();
+        var raw = context.Data.LoadFromEnumerable(photos);
+        var data = context.Transforms.Conversion.MapValueToKey("Label", "Class").Append(context.Transforms.LoadRawImageBytes("Image", null, "Path")).Fit(raw).Transform(raw);
+        var options = new ImageTransferLearningOptions { Seed = 1, Epochs = 1, NumberOfThreads = 2, FineTuning = new FineTuningOptions { Epochs = 1, LearningRate = 1e-3 } };
+        using var model = context.MulticlassClassification.Trainers.ImageTransferLearning(options).Fit(data);
+        Assert.Single(model.FineTuningHistory!.Epochs);
+        Assert.Equal(photos.Count, model.Transform(data).GetColumn<float[]>("Score").Count(s => Math.Abs(s.Sum() - 1) < 1e-5));
+
+        var original = Initializers(PretrainedModels.ResNet18);
+        var exported = Initializers(OnnxModelReader.Parse(Exported(model)));
+        // The top block: Convolution381 and 387's weights, BatchNormalization383 and 389's scales and biases; never their statistics (Constant405 ...).
+        string[] trained = ["Parameter14", "Parameter403", "Parameter404", "Parameter10", "Parameter417", "Parameter418"];
+        var changed = original.Keys.Where(k => !original[k].SequenceEqual(exported[k])).Order().ToArray();
+        output.WriteLine($"changed initializers: {string.Join(", ", changed)}");
+        Assert.Equal(trained.Order(), changed);
+    }
+
+    [Fact]
     public void Phase_2_trains_the_top_block_only_and_keeps_every_other_weight_and_all_statistics_bit_identical()
     {
         var context = new MLContext(1);
@@ -153,6 +176,22 @@ public sealed class FineTuningTests(ITestOutputHelper output) : IDisposable
             worst = Math.Max(worst, OrtRunner.MaxAbsDiff(served, trained));
         }
         output.WriteLine($"fine-tuned TorchSharp network vs exported graph in ONNX Runtime: max abs diff {worst:E2}");
+        Assert.True(worst <= 1e-5f, $"max abs diff {worst}");
+    }
+
+    [Fact]
+    public void Phase_2_starts_from_phase_1_a_negligible_rate_gives_phase_1_predictions()
+    {
+        var context = new MLContext(1);
+        var data = _set.Load(context);
+        using var phase1 = context.MulticlassClassification.Trainers.ImageTransferLearning(_set.Options()).Fit(data);
+        var options = Options();
+        options.FineTuning!.LearningRate = 1e-20;
+        using var phase2 = context.MulticlassClassification.Trainers.ImageTransferLearning(options).Fit(data);
+        var before = phase1.Transform(data).GetColumn<float[]>("Score").ToList();
+        var after = phase2.Transform(data).GetColumn<float[]>("Score").ToList();
+        var worst = before.Zip(after).Max(p => OrtRunner.MaxAbsDiff(p.First, p.Second));
+        output.WriteLine($"phase 1 vs phase 2 at a rate of 1e-20: max abs diff {worst:E2}");
         Assert.True(worst <= 1e-5f, $"max abs diff {worst}");
     }
 
