@@ -10,7 +10,7 @@ namespace MLNetDeep.Pretrained;
 /// <remarks>
 /// Without augmentation (the default) the activations at the input of the lowest unfrozen block are computed once, in
 /// batches, by ONNX Runtime, and every epoch runs only the unfrozen blocks and the head: on flowers-small (150 training
-/// photos, ResNet18, 2 CPU cores) an epoch of the top block takes about 17 s. With augmentation the frozen part must run
+/// photos, ResNet18, 2 CPU cores) an epoch of the top block takes 10–17 s. With augmentation the frozen part must run
 /// on every augmented batch (under no_grad), and an epoch took about 125 s on the same machine.
 /// </remarks>
 public sealed class FineTuningOptions
