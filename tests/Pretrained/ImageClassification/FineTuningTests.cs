@@ -323,6 +323,24 @@ public sealed class FineTuningTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void With_batch_norm_statistics_unfrozen_only_the_unfrozen_blocks_statistics_change_and_a_validation_set_is_scored_each_epoch()
+    {
+        var context = new MLContext(1);
+        var data = _set.Load(context);
+        var options = Options();
+        options.FineTuning!.FreezeBatchNormStatistics = false;
+        options.ValidationSet = _set.Load(context, _set.Rows.Where((_, i) => i % 2 == 0));
+        using var model = context.MulticlassClassification.Trainers.ImageTransferLearning(options).Fit(data);
+        Assert.All(model.FineTuningHistory!.Epochs, e => Assert.NotNull(e.ValidationLoss));
+        var original = Initializers(OnnxModelReader.Read(_set.BackbonePath));
+        var exported = Initializers(OnnxModelReader.Parse(Exported(model)));
+        var changed = original.Keys.Where(k => !original[k].SequenceEqual(exported[k])).ToHashSet();
+        Assert.Contains("block2a_mean", changed);
+        Assert.Contains("block2b_var", changed);
+        Assert.DoesNotContain(changed, k => k.StartsWith("block1", StringComparison.Ordinal) || k.StartsWith("stem", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_fine_tuned_zip_scores_in_a_fresh_process_identically_without_TorchSharp()
     {
         var context = new MLContext(1);
