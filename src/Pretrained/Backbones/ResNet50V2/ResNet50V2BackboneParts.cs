@@ -21,7 +21,10 @@ internal sealed record ResNet50V2BackboneParts(
     /// <summary>The channel order the preprocessing expects: RGB (Keras' "tf" mode does not swap to BGR).</summary>
     public const string ChannelOrder = "RGB";
 
-    /// <summary>Builds the parts, loading <paramref name="weightsPath"/> when given (.h5 as Keras, .onnx as ONNX, anything else as a TorchSharp state dict).</summary>
+    /// <summary>
+    /// Builds the parts, loading <paramref name="weightsPath"/> when given: HDF5 content or .h5 as Keras, .onnx or ONNX
+    /// content as ONNX, anything else as a TorchSharp state dict (<see cref="WeightsFileFormat.Detect"/>).
+    /// </summary>
     /// <param name="weightsPath">A weights file, or null for default initialization.</param>
     public static ResNet50V2BackboneParts Create(string? weightsPath = null)
     {
@@ -29,12 +32,16 @@ internal sealed record ResNet50V2BackboneParts(
         LoadedWeights? weights = null;
         if (weightsPath is not null)
         {
-            weights = Path.GetExtension(weightsPath).ToLowerInvariant() switch
+            try
             {
-                ".h5" or ".hdf5" => ResNet50V2Weights.LoadKeras(network, weightsPath),
-                ".onnx" => ResNet50V2Weights.LoadOnnx(network, weightsPath),
-                _ => ResNet50V2Weights.LoadTorchSharp(network, weightsPath),
-            };
+                weights = WeightsFileFormat.Load(network, weightsPath);
+            }
+            catch
+            {
+                // 100 MB of native tensors would otherwise wait for the finalizer.
+                network.Dispose();
+                throw;
+            }
         }
         return new ResNet50V2BackboneParts("ResNet50V2", network, ResNet50V2Network.InputSize, ResNet50V2Network.FeatureCount,
             1f / 127.5f, -1f, ResNet50V2Network.BlockNames, weights);
