@@ -18,7 +18,7 @@ public sealed class FineTuningOptions
     /// <summary>
     /// How many residual blocks, counted from the top, are trained, with every layer after them; default 1. A residual
     /// block is found from the ONNX graph: the layers from one residual addition's output (after its activation) to the
-    /// next one's. The ResNet18 featurizer has 9 (its last holds its last two convolutions and their batch norms); the
+    /// next one's. The ResNet18 featurizer has 9 (its last holds its last two convolutions and their batch norms), ResNet50V2 16; the
     /// value must be from 1 to the backbone's count. Ignored when <see cref="UnfrozenLayers"/> is set.
     /// </summary>
     public int UnfrozenBlocks { get; set; } = 1;
