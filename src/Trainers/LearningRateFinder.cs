@@ -33,7 +33,9 @@ public static class LearningRateFinder
     /// statistics. The trainer's options object is not changed, no model is produced, and nothing is drawn from the
     /// context's random source: with <see cref="TrainingOptions.Seed"/> null the sweep uses seed 0, so a <c>Fit</c> after the
     /// sweep trains exactly as it would have without it. The loss recorded is the mini-batch training loss (the penalty
-    /// included) before each step's update.
+    /// included) before each step's update. The sweep trains on every row: where <see cref="TrainingOptions.L2"/> is unset and
+    /// the size-dependent defaults would add L2 to a <c>Fit</c> (100 to 10,000 rows, no validation or early stopping chosen),
+    /// the sweep runs without it; set <see cref="TrainingOptions.L2"/> to sweep with the penalty the <c>Fit</c> will use.
     /// </remarks>
     /// <typeparam name="TTransformer">The trainer's model type.</typeparam>
     /// <param name="trainer">A DNN trainer from the catalog; its options define the network and the optimizer.</param>
