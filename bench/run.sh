@@ -5,12 +5,15 @@
 #   bench/run.sh --quick    a few minutes: fewer rows, rounds and epochs; checks that everything runs (bench/results/quick/)
 #   bench/run.sh throughput ceiling ...   only the named steps (with or without --quick)
 #   bench/run.sh tabular    the tabular benchmark alone (6 real tables from Debian packages, 5-fold CV; see BENCHMARKS.md)
-#   bench/run.sh versus     MLNetDeep (a plain app, public API) against PyTorch, alternated (BENCHMARKS.md section 9):
+#   bench/run.sh images     the image estimator on flowers-small with ResNet18 (section 9 of BENCHMARKS.md): feature
+#                           extraction, peak memory of Fit, cold start and latency of the saved zip, phase-2 steps vs PyTorch
+#   bench/run.sh versus     MLNetDeep (a plain app, public API) against PyTorch, alternated (BENCHMARKS.md section 10):
 #                           VERSUS_ROUNDS (5), VERSUS_EPOCHS (3), VERSUS_BATCHES ("32 256"), VERSUS_THREADS ("1 2")
 #   bench/run.sh firstepoch first epoch against the later ones, in fresh processes: the bench's first Fit (batch 32,
 #                           1 thread) and the sample as a user runs it (--epochs 5); FIRSTEPOCH_RUNS (5)
 #
 # Environment: DATA (Fashion-MNIST folder; default: the loader's search, e.g. shared/datasets/fashion-mnist),
+# FLOWERS (flowers-small folder for the images step; default: found above the repository, ../shared/datasets/flowers-small),
 # THREADS (default 2), OMP_WAIT_POLICY (default PASSIVE, see BENCHMARKS.md "Threads on a shared machine").
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +26,7 @@ for a in "$@"; do
     *) steps+=("$a") ;;
   esac
 done
-[ ${#steps[@]} -eq 0 ] && steps=(waitpolicy throughput ablation ceiling accuracy fitparts inference memory search scale)
+[ ${#steps[@]} -eq 0 ] && steps=(waitpolicy throughput ablation ceiling accuracy fitparts inference memory search scale images)
 
 threads="${THREADS:-2}"
 # libgomp's default spin-waiting turns every parallel region into a scheduler wait when other processes share the
@@ -38,8 +41,17 @@ if [ $needs_torch -eq 1 ] && ! "$python" -c 'import torch' 2>/dev/null; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch libopenblas0-openmp >/dev/null
 fi
+needs_onnx=0
+for s in "${steps[@]}"; do [ "$s" = images ] && needs_onnx=1; done
+if [ $needs_onnx -eq 1 ] && ! "$python" -c 'import onnx' 2>/dev/null; then
+  echo "Installing Debian's python3-onnx (reads the backbone graph for the PyTorch baseline of the images step)…"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-onnx >/dev/null
+fi
 
 dotnet build bench/MLNetDeep.Bench -c Release -v q -nologo
+# The images step serves its saved zip from a process that references no TorchSharp, as a user's app would.
+[ $needs_onnx -eq 1 ] && dotnet build bench/ImageServing -c Release -v q -nologo
 bench=(dotnet bench/MLNetDeep.Bench/bin/Release/net10.0/linux-x64/MLNetDeep.Bench.dll)
 data=()
 [ -n "${DATA:-}" ] && data=(--data "$DATA")
@@ -50,13 +62,14 @@ mkdir -p "$out"
 # The tabular step alone keeps its own machine notes beside the other steps' ones.
 machine_file=machine.md
 [ "${steps[*]}" = tabular ] && machine_file=tabular-machine.md
+[ "${steps[*]}" = images ] && machine_file=images-machine.md
 
 {
   echo "# Machine"
   echo
   echo "- CPU: $(lscpu | sed -n 's/^Model name: *//p') (family $(lscpu | sed -n 's/^CPU family: *//p'), model $(lscpu | sed -n 's/^Model: *//p'); AVX-512: $(grep -q avx512f /proc/cpuinfo && echo yes || echo no)), $(nproc) cores ($(lscpu | sed -n 's/^Thread(s) per core: *//p') thread(s) per core), $(grep -q hypervisor /proc/cpuinfo && echo "virtual machine" || echo "bare metal")"
   echo "- RAM: $(free -g | awk '/^Mem:/ {print $2}') GiB; OS: $(. /etc/os-release; echo "$PRETTY_NAME"), kernel $(uname -r)"
-  echo "- .NET SDK $(dotnet --version); PyTorch $("$python" -c 'import torch; print(torch.__version__)' 2>/dev/null || echo none); scikit-learn $("$python" -c 'import sklearn; print(sklearn.__version__)' 2>/dev/null || echo none); OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-unset}; threads $threads"
+  echo "- .NET SDK $(dotnet --version); PyTorch $("$python" -c 'import torch; print(torch.__version__)' 2>/dev/null || echo none); scikit-learn $("$python" -c 'import sklearn; print(sklearn.__version__)' 2>/dev/null || echo none); onnx (Python) $("$python" -c 'import onnx; print(onnx.__version__)' 2>/dev/null || echo none); OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-unset}; threads $threads"
   echo "- load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "- run: bench/run.sh $*, $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD)"
 } > "$out/$machine_file"
@@ -71,10 +84,11 @@ if [ $quick -eq 1 ]; then
   q_mem=(--epochs 3 --batch 256)
   q_search=(--epochs 2 --configs "300-100 bn adam b128")
   q_scale=(--rows 20000); wp_rounds=1
+  q_img=(--images 8 --rounds 1 --memory-runs 1 --serving-rounds 1 --predictions 10 --step-rounds 1 --steps 1)
   vs_rounds=1; vs_epochs=2; vs_rows=(--rows 5500)
   tab_sets=breast-cancer,diabetes,digits
 else
-  q_tp=(); q_ab=(); q_ce=(); q_acc=(); q_inf=(); q_mem=(); q_search=(); q_scale=(); wp_rounds=3
+  q_tp=(); q_ab=(); q_ce=(); q_acc=(); q_inf=(); q_mem=(); q_search=(); q_scale=(); q_img=(); wp_rounds=3
   vs_rounds=${VERSUS_ROUNDS:-5}; vs_epochs=${VERSUS_EPOCHS:-3}; vs_rows=()
   tab_sets=${TABULAR_DATASETS:-breast-cancer,hmda,digits,letter,diabetes,diamonds}
 fi
@@ -106,6 +120,11 @@ for step in "${steps[@]}"; do
     memory)     "${bench[@]}" memory --threads "$threads" --out "$out" "${data[@]}" "${q_mem[@]}" ;;
     search)     "${bench[@]}" search --threads "$threads" --out "$out" "${data[@]}" "${q_search[@]}" ;;
     scale)      "${bench[@]}" scale --threads "$threads" --out "$out" "${q_scale[@]}" ;;
+    images)
+      # Threads 1 and 2 for extraction and the PyTorch comparison (THREADS does not apply: both counts are the figure).
+      flowers=()
+      [ -n "${FLOWERS:-}" ] && flowers=(--flowers "$FLOWERS")
+      "${bench[@]}" images --out "$out" "${flowers[@]}" "${q_img[@]}" ;;
     tabular)
       # Real tables shipped by Debian packages (scikit-learn's bundled files; R's ggplot2, mlbench and AER), exported
       # at bench time into an ignored folder; nothing is downloaded from elsewhere and no data is committed.

@@ -22,6 +22,9 @@ internal sealed class RssSampler : IDisposable
                 var (rss, _) = Rss.Read();
                 if (rss > PeakMiB)
                     PeakMiB = rss;
+                var managed = GC.GetTotalMemory(false) / 1048576.0;
+                if (managed > ManagedPeakMiB)
+                    ManagedPeakMiB = managed;
                 Thread.Sleep(periodMs);
             }
         }) { IsBackground = true, Name = "rss-sampler" };
@@ -29,6 +32,9 @@ internal sealed class RssSampler : IDisposable
     }
 
     public double PeakMiB { get; private set; }
+
+    /// <summary>The largest GC heap seen (GC.GetTotalMemory, live and not yet collected objects), in MiB.</summary>
+    public double ManagedPeakMiB { get; private set; }
 
     public void Dispose()
     {

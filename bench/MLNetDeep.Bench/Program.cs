@@ -2,7 +2,7 @@
 //
 //   dotnet run -c Release --project bench/MLNetDeep.Bench -- <command> [--option value ...]
 //
-// Commands: throughput, ablation, interleave, fitparts, ceiling, accuracy, search, inference, memory, scale, resnet50v2, tabular. Each writes
+// Commands: throughput, ablation, interleave, fitparts, ceiling, accuracy, search, inference, memory, scale, resnet50v2, tabular, images (images-fit is its child). Each writes
 // bench/results/<command>.csv and .md (or --out DIR).
 using System.Globalization;
 using MLNetDeep.Bench;
@@ -12,7 +12,7 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
 if (args.Length == 0)
 {
-    Console.Error.WriteLine("usage: MLNetDeep.Bench <throughput|ablation|interleave|ceiling|accuracy|search|inference|memory|scale|resnet50v2|tabular> [--option value ...]");
+    Console.Error.WriteLine("usage: MLNetDeep.Bench <throughput|ablation|interleave|ceiling|accuracy|search|inference|memory|scale|resnet50v2|tabular|images> [--option value ...]");
     return 2;
 }
 
@@ -32,6 +32,8 @@ return args[0] switch
     "fitparts" => FitParts.Run(options),
     "resnet50v2" => ResNet50V2Bench.Run(options),
     "tabular" => Tabular.Run(options),
+    "images" => Images.Run(options),
+    "images-fit" => ImageMemoryBench.Fit(options),
     "firstepoch" => FirstEpoch.Run(options),
     _ => Unknown(args[0]),
 };

@@ -34,7 +34,7 @@ internal static class ResNet50V2Bench
         string python = args.Get("--python", "/usr/bin/python3");
         bool withPyTorch = !args.Flag("--no-pytorch");
         torch.set_num_threads(threads);
-        string loadAtStart = LoadAverage();
+        string loadAtStart = LoadAverage.Now();
 
         torch.manual_seed(1);
         using var network = ResNet50V2Network.Create();
@@ -89,11 +89,11 @@ internal static class ResNet50V2Bench
                         Record(round, $"fine-tune step b{stepBatch}", contender, seconds, stepBatch);
                 }
             }
-            Console.WriteLine($"  round {round} done (load average {LoadAverage()})");
+            Console.WriteLine($"  round {round} done (load average {LoadAverage.Now()})");
         }
 
         var md = new StringBuilder();
-        md.AppendLine($"ResNet50V2, {Size}x{Size}, {threads} threads, {rounds} rounds (load average {loadAtStart} at the start, {LoadAverage()} at the end).");
+        md.AppendLine($"ResNet50V2, {Size}x{Size}, {threads} threads, {rounds} rounds (load average {loadAtStart} at the start, {LoadAverage.Now()} at the end).");
         md.AppendLine();
         md.AppendLine("| measure | contender | calls | min s | median s | images/s at the median | images/s at the min |");
         md.AppendLine("|---|---|---|---|---|---|---|");
@@ -138,46 +138,14 @@ internal static class ResNet50V2Bench
         using var optimizer = torch.optim.Adam(network.parameters().Where(p => p.requires_grad), 1e-3);
         using var images = torch.rand(batch, 3, Size, Size) * 2 - 1;
         using var labels = torch.randint(0, 5, [batch]);
-        var times = new List<double>();
-        for (int step = 0; step <= steps; step++)
-        {
-            var clock = Stopwatch.StartNew();
-            using (var scope = torch.NewDisposeScope())
-            {
-                optimizer.zero_grad();
-                var loss = nn.functional.cross_entropy(network.call(images), labels);
-                loss.backward();
-                optimizer.step();
-                loss.item<float>();
-            }
-            if (step > 0)
-                times.Add(clock.Elapsed.TotalSeconds);
-        }
-        return times;
+        return [.. TrainingSteps.TorchSharp(steps, optimizer, () => nn.functional.cross_entropy(network.call(images), labels)).Select(t => t.Seconds)];
     }
 
     private static List<double> PyTorchSteps(string python, Args args, int batch, int steps, int threads)
     {
         var script = Path.Combine(args.Get("--pytorch-dir", Path.Combine("bench", "pytorch")), "resnet50v2_finetune.py");
-        var psi = new ProcessStartInfo(python) { RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in new[] { script, "--batch", Inv(batch), "--steps", Inv(steps), "--threads", Inv(threads), "--size", Inv(Size) })
-            psi.ArgumentList.Add(a);
-        using var process = Process.Start(psi) ?? throw new InvalidOperationException($"Could not start {python}.");
-        var times = new List<double>();
-        string? line;
-        while ((line = process.StandardOutput.ReadLine()) != null)
-        {
-            using var json = JsonDocument.Parse(line);
-            times.Add(json.RootElement.GetProperty("seconds").GetDouble());
-        }
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"{python} {script} exited with {process.ExitCode}; is python3-torch installed (bench/run.sh installs it)?");
-        return times;
+        return [.. TrainingSteps.PyTorch(python, [script, "--batch", Inv(batch), "--steps", Inv(steps), "--threads", Inv(threads), "--size", Inv(Size)], "python3-torch").Select(t => t.Seconds)];
     }
 
     private static string Inv(int v) => v.ToString(CultureInfo.InvariantCulture);
-
-    private static string LoadAverage() =>
-        File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
 }

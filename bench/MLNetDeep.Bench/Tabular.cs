@@ -28,6 +28,8 @@ internal static class Tabular
         var outDir = Results.Directory(args);
         var contenders = args.List("--contenders", "dnn,sdca,lightgbm");
         var names = args.List("--datasets", "breast-cancer,hmda,digits,letter,diabetes,diamonds");
+        // A subset of the five folds, to finish an interrupted run (the folds do not depend on each other).
+        var folds = args.List("--folds", "0,1,2,3,4").Select(f => int.Parse(f, CultureInfo.InvariantCulture)).ToArray();
         int seed = args.Int("--seed", 1);
         var dnnOverrides = args.Get("--dnn", "");
         // One thread for every contender: on a shared 2-core machine libtorch's default (all cores) made a 30-300-100-1
@@ -39,7 +41,7 @@ internal static class Tabular
             foreach (var name in names)
             {
                 var dataset = Load(dataDir, name);
-                for (int fold = 0; fold < Folds; fold++)
+                foreach (int fold in folds)
                     // A different contender starts each fold, so a busy spell on the shared machine does not always hit the same one.
                     for (int c = 0; c < contenders.Length; c++)
                     {

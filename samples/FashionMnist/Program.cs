@@ -116,10 +116,12 @@ static MulticlassDeepNeuralNetworkTransformer Train(MLContext mlContext, DeepNeu
         .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
         .Start(context =>
         {
-            var task = context.AddTask("training", maxValue: options.Epochs);
+            // This sample sets Epochs; an unset one is resolved at Fit, and every report carries the resolved count.
+            var task = context.AddTask("training", maxValue: options.Epochs ?? 1);
             options.Progress = new EpochPrinter(r =>
             {
                 AnsiConsole.WriteLine("  " + Line(r));
+                task.MaxValue = r.TotalEpochs;
                 task.Value = r.Epoch;
                 task.Description = $"epoch {r.Epoch}/{r.TotalEpochs}";
             });

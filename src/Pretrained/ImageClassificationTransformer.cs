@@ -23,7 +23,7 @@ public sealed class ImageClassificationTransformer : ITransformer, IDisposable
 
     internal ImageClassificationTransformer(TransformerChain<ITransformer> scoringChain, byte[] onnxModel, ImageBackbone backbone,
         string imageColumnName, Transforms.Imaging.ImageColumnKind imageColumnKind, int classCount, TrainingHistory headHistory, TrainingHistory? fineTuningHistory, int seed,
-        MulticlassDeepNeuralNetworkTransformer head)
+        MulticlassDeepNeuralNetworkTransformer head, TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>? fineTunedNetwork)
     {
         ScoringChain = scoringChain;
         _onnxModel = onnxModel;
@@ -35,6 +35,7 @@ public sealed class ImageClassificationTransformer : ITransformer, IDisposable
         FineTuningHistory = fineTuningHistory;
         Seed = seed;
         Head = head;
+        FineTunedNetwork = fineTunedNetwork;
     }
 
     /// <summary>The ML.NET transformers that score and that <c>mlContext.Model.Save</c> writes.</summary>
@@ -62,6 +63,9 @@ public sealed class ImageClassificationTransformer : ITransformer, IDisposable
 
     /// <summary>The head as phase 1 trained it, on features (its own ONNX graph reads the feature vector).</summary>
     internal MulticlassDeepNeuralNetworkTransformer Head { get; }
+
+    /// <summary>Phase 2's trained network (the backbone's trained part and the head, on the CPU, in inference mode); null when fine-tuning was off.</summary>
+    internal TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>? FineTunedNetwork { get; }
 
     /// <summary>Writes the model's one ONNX graph: input <c>MLNetDeepImagePixels</c> [N, 3, S, S] (decoded RGB, 0..255), output the K probabilities.</summary>
     /// <param name="destination">A writable stream; it is not closed.</param>
@@ -104,10 +108,11 @@ public sealed class ImageClassificationTransformer : ITransformer, IDisposable
     /// <summary>Saving writes the scoring chain alone, which is why a loaded model needs no TorchSharp.</summary>
     void ICanSaveModel.Save(ModelSaveContext ctx) => ((ICanSaveModel)ScoringChain).Save(ctx);
 
-    /// <summary>Releases the ONNX Runtime session, its temporary file and the head's TorchSharp network.</summary>
+    /// <summary>Releases the ONNX Runtime session, its temporary file and the TorchSharp networks of both phases.</summary>
     public void Dispose()
     {
         OnnxScoringChain.Release(ScoringChain);
         Head.Dispose();
+        FineTunedNetwork?.Dispose();
     }
 }

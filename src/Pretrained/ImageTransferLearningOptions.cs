@@ -51,7 +51,7 @@ public sealed class ImageTransferLearningOptions
     /// <summary>
     /// Phase 1's learning rate; default 0.01. The head sees fixed features, so it can take larger steps than a network
     /// trained from scratch (with Adam at 0.001 it is still far from converged after 50 epochs on a small dataset).
-    /// Phase 2 defaults to a hundredth of it.
+    /// Phase 2 defaults to a thousandth of it.
     /// </summary>
     public double LearningRate { get; set; } = 0.01;
 

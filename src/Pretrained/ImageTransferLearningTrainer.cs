@@ -7,6 +7,7 @@ using MLNetDeep.Pretrained.Imaging;
 using MLNetDeep.Pretrained.Training;
 using MLNetDeep.Trainers;
 using MLNetDeep.Trainers.Hosting;
+using MLNetDeep.Trainers.Training;
 using MLNetDeep.Transforms.Imaging;
 
 namespace MLNetDeep.Pretrained;
@@ -73,6 +74,8 @@ public sealed class ImageTransferLearningTrainer : IEstimator<ImageClassificatio
         CheckClasses(rows, label, labelReader, classCount);
 
         var graph = Graph();
+        // Before any work: an unknown layer or too many blocks fails now, not after phase 1.
+        var plan = Options.FineTuning is { } fineTuning ? FineTuningPlan.Create(graph, fineTuning, Options.Backbone.Name) : null;
         var description = Options.Backbone.ToString();
         host.Info($"Backbone {description}: {rows.Count} training images of {classCount} classes; seed {seed}.");
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -81,33 +84,40 @@ public sealed class ImageTransferLearningTrainer : IEstimator<ImageClassificatio
 
         var context = new MLContext(seed);
         var headData = HeadData.Create(context, label, rows.Select(r => r.Class).ToArray(), features, featureCount);
+        List<ImageRow>? validationRows = null;
         IDataView? headValidation = null;
         if (Options.ValidationSet is { } validationSet)
-            headValidation = ValidationFeatures(validationSet, label, kind, graph, featureCount, host, context, cancellationToken);
+            (validationRows, headValidation) = ValidationFeatures(validationSet, label, kind, graph, featureCount, host, context, cancellationToken);
 
-        if (Options.FineTuning is not null)
-        {
-            // Said, not silent: the caller asked for phase 2 and gets phase 1's model.
-            host.Warning("ImageTransferLearningOptions.FineTuning is set, but phase 2 (fine-tuning the backbone) is not available in this build: " +
-                "the model is phase 1's, a new head on the frozen backbone. Set FineTuning = null to silence this warning.");
-        }
-        var headTrainer = new MulticlassDeepNeuralNetworkTrainer(_environment, HeadOptions(seed, headValidation));
+        var headOptions = HeadOptions(seed, headValidation);
+        var headTrainer = new MulticlassDeepNeuralNetworkTrainer(_environment, headOptions);
         var head = headTrainer.Fit(headData, cancellationToken);
+        TrainedNetwork? fineTuned = null;
         try
         {
-            var onnx = ImageModelExport.Splice(graph, graph.Model, head.Network, featureCount);
-            var bytes = ImageModelExport.ToBytes(onnx);
+            byte[] bytes;
+            if (plan is null)
+            {
+                bytes = ImageModelExport.ToBytes(ImageModelExport.Splice(graph, graph.Model, head.Network, featureCount));
+            }
+            else
+            {
+                fineTuned = FineTuningPhase.Run(_environment, host, Options, graph, plan, rows, validationRows, label, head, headOptions, featureCount, seed, cancellationToken);
+                bytes = fineTuned.OnnxModel;
+            }
             var chain = ImageModelExport.CreateChain(_environment, input, Options.ImageColumnName, kind, Options.ImageFolder, graph.DecodedSize, bytes, Options.LabelColumnName, classCount);
-            return new ImageClassificationTransformer(chain, bytes, Options.Backbone, Options.ImageColumnName, kind, classCount, head.History, null, seed, head);
+            return new ImageClassificationTransformer(chain, bytes, Options.Backbone, Options.ImageColumnName, kind, classCount, head.History,
+                fineTuned?.Outcome.History, seed, head, fineTuned?.Network);
         }
         catch
         {
             head.Dispose();
+            fineTuned?.Network.Dispose();
             throw;
         }
     }
 
-    private IDataView ValidationFeatures(IDataView validationSet, DataViewSchema.Column label, ImageColumnKind kind, BackboneGraph graph, int featureCount,
+    private (List<ImageRow> Rows, IDataView Features) ValidationFeatures(IDataView validationSet, DataViewSchema.Column label, ImageColumnKind kind, BackboneGraph graph, int featureCount,
         TrainingHost host, MLContext context, CancellationToken cancellationToken)
     {
         var validationLabel = validationSet.Schema.GetColumnOrNull(Options.LabelColumnName)
@@ -119,31 +129,20 @@ public sealed class ImageTransferLearningTrainer : IEstimator<ImageClassificatio
             throw new ArgumentException($"The ValidationSet's image column '{Options.ImageColumnName}' holds another kind of values ({validationKind}) than the training data's ({kind}).");
         var rows = ImageRowReader.Read(validationSet, Options.LabelColumnName, Options.ImageColumnName, kind, Options.ImageFolder, "validation", cancellationToken);
         var features = ImageFeatureExtraction.Compute(rows, graph, _cache, Options.FeatureBatchSize, Options.NumberOfThreads, Options.Backbone.ToString(), host.Warning, out var width, cancellationToken);
-        return HeadData.Create(context, label, rows.Select(r => r.Class).ToArray(), features, rows.Count == 0 ? featureCount : width);
+        return (rows, HeadData.Create(context, label, rows.Select(r => r.Class).ToArray(), features, rows.Count == 0 ? featureCount : width));
     }
 
-    private DeepNeuralNetworkOptions HeadOptions(int seed, IDataView? validation) => new()
+    private DeepNeuralNetworkOptions HeadOptions(int seed, IDataView? validation) => PhaseOptions.Shared(new DeepNeuralNetworkOptions
     {
-        LabelColumnName = Options.LabelColumnName,
-        FeatureColumnName = HeadData.FeaturesColumn,
         HiddenLayers = Options.HiddenLayers,
         DropoutRate = Options.DropoutRate,
-        L2 = Options.L2,
-        Optimizer = Options.Optimizer,
         LearningRate = Options.LearningRate,
         Epochs = Options.Epochs,
         BatchSize = Options.BatchSize,
         LearningRateSchedule = Options.LearningRateSchedule,
         LabelSmoothing = Options.LabelSmoothing,
-        Seed = seed,
-        ValidationFraction = validation is null ? Options.ValidationFraction : 0,
-        ValidationSet = validation,
         EarlyStopping = Options.EarlyStopping,
-        CheckpointDirectory = Options.CheckpointDirectory is { } checkpoints ? Path.Combine(checkpoints, "phase1") : null,
-        Progress = Options.Progress,
-        NumberOfThreads = Options.NumberOfThreads,
-        RecordGradientNorms = false,
-    };
+    }, Options, seed, validation, "phase1");
 
     /// <summary>The backbone graph, built once per trainer and backbone (reading and checking 60 MB of weights takes a second).</summary>
     private BackboneGraph Graph()

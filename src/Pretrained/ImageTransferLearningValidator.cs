@@ -27,7 +27,14 @@ internal static class ImageTransferLearningValidator
                 "FineTuning.UnfrozenLayers", fine.UnfrozenLayers is null ? null : $"[{string.Join(", ", fine.UnfrozenLayers)}]", "null or layer names");
             Require(fine.Epochs >= 1, "FineTuning.Epochs", fine.Epochs, "at least 1");
             Require(fine.LearningRate is null || fine.LearningRate > 0 && double.IsFinite(fine.LearningRate.Value), "FineTuning.LearningRate", fine.LearningRate, "null or a positive number");
+            Require(fine.HeadLearningRate is null || fine.HeadLearningRate > 0 && double.IsFinite(fine.HeadLearningRate.Value), "FineTuning.HeadLearningRate", fine.HeadLearningRate, "null or a positive number");
             Require(fine.BatchSize is null or >= 1, "FineTuning.BatchSize", fine.BatchSize, "null or at least 1");
+            if (fine.EarlyStopping is { } early)
+            {
+                // Checked here, not by phase 2's core: that would fail only after phase 1 has run.
+                Require(early.Metric == Trainers.EarlyStoppingMetric.TrainingLoss || options.ValidationSet is not null || options.ValidationFraction > 0,
+                    "FineTuning.EarlyStopping.Metric", early.Metric, "TrainingLoss when there is no validation data (set ValidationFraction or ValidationSet to monitor a validation metric)");
+            }
             Require(fine.RandomResizedCropMinimumArea is null or > 0 and <= 1, "FineTuning.RandomResizedCropMinimumArea", fine.RandomResizedCropMinimumArea, "null, or more than 0 and at most 1");
         }
     }

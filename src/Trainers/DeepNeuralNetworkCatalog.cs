@@ -39,13 +39,13 @@ public static class DeepNeuralNetworkCatalog
     /// <param name="labelColumnName">The key label column. Default: "Label".</param>
     /// <param name="featureColumnName">The known-size float vector column. Default: "Features".</param>
     /// <param name="hiddenLayers">Hidden layer widths. Default (null): { 300, 100 }.</param>
-    /// <param name="epochs">Passes over the data. Default: 10.</param>
+    /// <param name="epochs">Passes over the data. Default: null, resolved as <see cref="TrainingOptions.Epochs"/> is (200 with early stopping on small data, else 10).</param>
     public static MulticlassDeepNeuralNetworkTrainer DeepNeuralNetwork(
         this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
         string labelColumnName = "Label",
         string featureColumnName = "Features",
         int[]? hiddenLayers = null,
-        int epochs = 10)
+        int? epochs = null)
     {
         return catalog.DeepNeuralNetwork(ShortOptions(labelColumnName, featureColumnName, hiddenLayers, epochs));
     }
@@ -80,13 +80,13 @@ public static class DeepNeuralNetworkCatalog
     /// <param name="labelColumnName">The Boolean label column. Default: "Label".</param>
     /// <param name="featureColumnName">The known-size float vector column. Default: "Features".</param>
     /// <param name="hiddenLayers">Hidden layer widths. Default (null): { 300, 100 }.</param>
-    /// <param name="epochs">Passes over the data. Default: 10.</param>
+    /// <param name="epochs">Passes over the data. Default: null, resolved as <see cref="TrainingOptions.Epochs"/> is (200 with early stopping on small data, else 10).</param>
     public static BinaryDeepNeuralNetworkTrainer DeepNeuralNetwork(
         this BinaryClassificationCatalog.BinaryClassificationTrainers catalog,
         string labelColumnName = "Label",
         string featureColumnName = "Features",
         int[]? hiddenLayers = null,
-        int epochs = 10) =>
+        int? epochs = null) =>
         catalog.DeepNeuralNetwork(ShortOptions(labelColumnName, featureColumnName, hiddenLayers, epochs));
 
     /// <summary>
@@ -118,16 +118,16 @@ public static class DeepNeuralNetworkCatalog
     /// <param name="labelColumnName">The Single (float) label column. Default: "Label".</param>
     /// <param name="featureColumnName">The known-size float vector column. Default: "Features".</param>
     /// <param name="hiddenLayers">Hidden layer widths. Default (null): { 300, 100 }.</param>
-    /// <param name="epochs">Passes over the data. Default: 10.</param>
+    /// <param name="epochs">Passes over the data. Default: null, resolved as <see cref="TrainingOptions.Epochs"/> is (200 with early stopping on small data, else 10).</param>
     public static RegressionDeepNeuralNetworkTrainer DeepNeuralNetwork(
         this RegressionCatalog.RegressionTrainers catalog,
         string labelColumnName = "Label",
         string featureColumnName = "Features",
         int[]? hiddenLayers = null,
-        int epochs = 10) =>
+        int? epochs = null) =>
         catalog.DeepNeuralNetwork(ShortOptions(labelColumnName, featureColumnName, hiddenLayers, epochs));
 
-    private static DeepNeuralNetworkOptions ShortOptions(string labelColumnName, string featureColumnName, int[]? hiddenLayers, int epochs)
+    private static DeepNeuralNetworkOptions ShortOptions(string labelColumnName, string featureColumnName, int[]? hiddenLayers, int? epochs)
     {
         var options = new DeepNeuralNetworkOptions
         {

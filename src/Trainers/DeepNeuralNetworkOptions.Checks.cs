@@ -15,6 +15,7 @@ public sealed partial class DeepNeuralNetworkOptions
     {
         var check = new OptionChecks(GetType().Name);
         ValidateArchitecture(check);
+        ValidateReusedLayers(check);
         base.Validate();
         ValidateTaskSettings(check);
     }
@@ -34,6 +35,7 @@ public sealed partial class DeepNeuralNetworkOptions
         f.Add(nameof(HuberDelta), HuberDelta);
         f.Add(nameof(StandardizeLabel), StandardizeLabel);
         f.Add(nameof(LabelSmoothing), LabelSmoothing);
+        AddReusedLayersToFingerprint(f);
     }
 
     private void ValidateArchitecture(OptionChecks check)

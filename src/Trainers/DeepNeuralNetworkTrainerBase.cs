@@ -68,11 +68,19 @@ public abstract class DeepNeuralNetworkTrainerBase<TTransformer> : IEstimator<TT
     public TTransformer Fit(IDataView input, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var task = new TrainingTask(CreateLabelReader(), CreateObjective);
-        var core = new TrainingCore(Options, task, new MultilayerPerceptronFactory(Options));
+        var core = new TrainingCore(Options, CreateTask(), new MultilayerPerceptronFactory(Options));
         return core.Fit(Environment, ComponentName, input, trained => Build(trained, input.Schema),
             (d, best) => new TrainingDivergedException(d.Epoch, d.Step, d.Loss, best, d.BrokenAfterStep), cancellationToken);
     }
+
+    /// <summary>This trainer's task (label reading, objective), for the tools that train on its behalf (the learning-rate finder).</summary>
+    internal TrainingTask CreateTask() => new(CreateLabelReader(), CreateObjective);
+
+    /// <summary>The environment this trainer was created with, for the tools that train on its behalf.</summary>
+    internal IHostEnvironment HostEnvironment => Environment;
+
+    /// <summary>The name this trainer logs under.</summary>
+    internal string LogName => ComponentName;
 
     private TTransformer Build(TrainedNetwork trained, DataViewSchema inputSchema)
     {

@@ -37,13 +37,16 @@ public abstract partial class TrainingOptions
         check.RequireName(FeatureColumnName, nameof(FeatureColumnName));
         // libtorch applies the rate in float: a larger one fails inside the optimizer with an overflow error.
         check.Require(LearningRate > 0 && LearningRate <= float.MaxValue, nameof(LearningRate), LearningRate, "a finite value > 0 and at most 3.4E+38 (float range)");
-        check.Require(Epochs >= 1, nameof(Epochs), Epochs, "an integer >= 1");
+        if (Epochs is int epochs)
+            check.Require(epochs >= 1, nameof(Epochs), epochs, "an integer >= 1, or null for the size-dependent default");
         check.Require(BatchSize >= 1, nameof(BatchSize), BatchSize, "an integer >= 1");
         // One row has no variance: batch normalization would turn its running variance into NaN.
         check.Require(BatchSize >= 2 || !UsesBatchNormalization, nameof(BatchSize), BatchSize, "an integer >= 2 with batch normalization (a batch needs two rows for a variance)");
-        check.Require(ValidationFraction >= 0 && ValidationFraction < 1, nameof(ValidationFraction), ValidationFraction, "a value in [0, 1)");
+        if (ValidationFraction is double fraction)
+            check.Require(fraction >= 0 && fraction < 1, nameof(ValidationFraction), fraction, "a value in [0, 1), or null for the size-dependent default");
         check.Require(L1 >= 0 && double.IsFinite(L1), nameof(L1), L1, "a finite value >= 0");
-        check.Require(L2 >= 0 && double.IsFinite(L2), nameof(L2), L2, "a finite value >= 0");
+        if (L2 is double l2)
+            check.Require(l2 >= 0 && double.IsFinite(l2), nameof(L2), l2, "a finite value >= 0, or null for the size-dependent default");
         check.Require(Momentum >= 0 && Momentum < 1, nameof(Momentum), Momentum, "a value in [0, 1)");
         check.Require(Beta1 >= 0 && Beta1 < 1, nameof(Beta1), Beta1, "a value in [0, 1)");
         check.Require(Beta2 >= 0 && Beta2 < 1, nameof(Beta2), Beta2, "a value in [0, 1)");
@@ -62,6 +65,7 @@ public abstract partial class TrainingOptions
         check.RequireDefined(DataLoading, nameof(DataLoading));
         check.Require(InMemoryLimitBytes > 0, nameof(InMemoryLimitBytes), InMemoryLimitBytes, "a byte count > 0 (data larger than it is streamed when DataLoading is Auto)");
         check.Require(ShuffleBufferRows >= 1, nameof(ShuffleBufferRows), ShuffleBufferRows, "a row count >= 1 (rows held to shuffle a streamed epoch)");
+        // Only validation the user set counts: the automatic hold-out depends on the row count, unknown here.
         bool hasValidation = ValidationSet is not null || ValidationFraction > 0;
         if (EarlyStopping is { } early)
         {
@@ -83,13 +87,17 @@ public abstract partial class TrainingOptions
         check.RequireFolder(TensorBoardLogDirectory, nameof(TensorBoardLogDirectory));
     }
 
-    /// <summary>Adds every option that shapes the training trajectory; the resolved seed is added by the caller as "Seed".</summary>
+    /// <summary>
+    /// Adds every option that shapes the training trajectory, as resolved for the data (call it on the options
+    /// <see cref="SmallDataDefaults.Resolve"/> returned); the resolved seed is added by the caller as "Seed".
+    /// </summary>
     internal virtual void AddToFingerprint(FingerprintText f)
     {
         f.Add(nameof(LabelColumnName), LabelColumnName);
         f.Add(nameof(FeatureColumnName), FeatureColumnName);
         f.Add(nameof(L1), L1);
-        f.Add(nameof(L2), L2);
+        // The resolved factor (SmallDataDefaults): an unset L2 that resolved to 0.001 trains as L2 = 0.001 does.
+        f.Add(nameof(L2), L2Factor);
         f.Add(nameof(Optimizer), Optimizer);
         f.Add(nameof(LearningRate), LearningRate);
         f.Add(nameof(Momentum), Momentum);

@@ -28,8 +28,12 @@ public abstract partial class TrainingOptions
     /// <summary>L1 penalty factor λ₁: the loss gains λ₁·Σ|w| over the network's penalised weights (the MLP's dense-layer weights, Keras <c>kernel_regularizer</c>; never biases, BN or PReLU parameters). Default: 0.</summary>
     public double L1 { get; set; }
 
-    /// <summary>L2 penalty factor λ₂: the loss gains λ₂·Σw² over the network's penalised weights, as for <see cref="L1"/> (Keras semantics, no ½). Default: 0.</summary>
-    public double L2 { get; set; }
+    /// <summary>
+    /// L2 penalty factor λ₂: the loss gains λ₂·Σw² over the network's penalised weights, as for <see cref="L1"/> (Keras
+    /// semantics, no ½). Must be finite and &gt;= 0. Default: null, resolved at <c>Fit</c>: 0.001 when the small-data
+    /// defaults apply (see <see cref="ValidationFraction"/>) to at most 10,000 rows, otherwise 0.
+    /// </summary>
+    public double? L2 { get; set; }
 
     /// <summary>The optimizer. Default: <see cref="OptimizerKind.Adam"/>.</summary>
     public OptimizerKind Optimizer { get; set; } = OptimizerKind.Adam;
@@ -55,8 +59,12 @@ public abstract partial class TrainingOptions
     /// <summary>AdamW's decoupled weight decay. Default: 0.01.</summary>
     public double WeightDecay { get; set; } = 0.01;
 
-    /// <summary>Passes over the training data. Default: 10.</summary>
-    public int Epochs { get; set; } = 10;
+    /// <summary>
+    /// Passes over the training data (a ceiling when early stopping ends training sooner). Must be &gt;= 1. Default: null,
+    /// resolved at <c>Fit</c>: 200 when the small-data defaults apply (see <see cref="ValidationFraction"/>; early
+    /// stopping then usually ends training long before), otherwise 10.
+    /// </summary>
+    public int? Epochs { get; set; }
 
     /// <summary>Rows per gradient step. Default: 32 (Keras).</summary>
     public int BatchSize { get; set; } = 32;
@@ -75,9 +83,23 @@ public abstract partial class TrainingOptions
     /// Fraction of the training rows held out (a seeded random sample) to compute validation loss and
     /// metrics each epoch. For classification the sample is stratified: each class gives about this fraction of
     /// its rows, and every class with at least 2 rows gives at least one, so a rare class is measured too.
-    /// Must be in [0, 1). Ignored when <see cref="ValidationSet"/> is set. Default: 0.
+    /// Must be in [0, 1); 0 trains on every row. Ignored when <see cref="ValidationSet"/> is set.
     /// </summary>
-    public double ValidationFraction { get; set; }
+    /// <remarks>
+    /// Default: null, resolved at <c>Fit</c> from the number n of usable training rows, counted before the first epoch.
+    /// When none of <see cref="ValidationFraction"/>, <see cref="ValidationSet"/> and <see cref="EarlyStopping"/> is set and
+    /// 100 &lt;= n &lt;= 50,000, the <b>small-data defaults</b> apply: 0.15 of the rows are held out (stratified for class
+    /// labels, seeded), <see cref="EarlyStopping"/> becomes validation-loss early stopping with patience 10 that restores
+    /// the best epoch's weights, an unset <see cref="Epochs"/> becomes 200, and up to 10,000 rows an unset
+    /// <see cref="L2"/> becomes 0.001; the choice is written to <c>mlContext.Log</c> in one line. Otherwise it resolves
+    /// to 0 (every row trains), with 10 epochs, L2 0 and no early stopping. On a few hundred to tens of thousands of
+    /// rows a fixed 10 epochs under-trains clean tables and overfits noisy ones, and validation early stopping suits
+    /// both, with a little L2 on the smaller ones (measured in BENCHMARKS.md, "Tabular data"); below 100 rows a
+    /// 15-row validation loss is too noisy to stop on, and above 50,000 rows 10 epochs are already over 15,000 steps
+    /// at batch 32 while a 200-epoch ceiling could cost hours. Set this option (0 keeps every row for training) or
+    /// any of the other two to opt out.
+    /// </remarks>
+    public double? ValidationFraction { get; set; }
 
     /// <summary>
     /// Whether rows with a NaN or infinite feature, or a missing or non-finite label, are left out of
@@ -115,7 +137,10 @@ public abstract partial class TrainingOptions
     /// </summary>
     public int ShuffleBufferRows { get; set; } = 65_536;
 
-    /// <summary>Early stopping; null turns it off. Default: null.</summary>
+    /// <summary>
+    /// Early stopping. Default: null, which is off unless the small-data defaults apply (see
+    /// <see cref="ValidationFraction"/>): then validation-loss early stopping with patience 10, best weights restored.
+    /// </summary>
     public EarlyStoppingOptions? EarlyStopping { get; set; }
 
     /// <summary>A learning-rate schedule (exponential, piecewise, plateau, 1cycle, cosine); null keeps <see cref="LearningRate"/> constant. Default: null.</summary>

@@ -15,6 +15,7 @@ internal sealed class TrainedModel : IDisposable
         (Data, Rows) = SyntheticData.Blobs(Context, rows, features, classes: 3, seed: 12);
         Model = Context.MulticlassClassification.Trainers.DeepNeuralNetwork(new DeepNeuralNetworkOptions
         {
+            ValidationFraction = 0, // every row trains, with no automatic hold-out (SmallDataDefaults).
             HiddenLayers = new[] { 16, 8 },
             BatchNormalization = BatchNormalizationPlacement.BeforeActivation,
             DropoutRate = 0.1,

@@ -36,40 +36,18 @@ internal static class ImageFeatureExtraction
 
         if (missing.Count > 0)
         {
-            var small = new System.Collections.Concurrent.ConcurrentBag<string>();
             using var extractor = new OnnxFeatureExtractor(graph.Model, new OnnxFeatureExtractorOptions
             {
                 BatchSize = batchSize,
                 IntraOpThreads = threads ?? 0,
                 OutputName = BackboneGraph.FeaturesOutput,
             });
-            var pixels = new float[Math.Min(batchSize, missing.Count) * graph.PixelCount];
-            for (var start = 0; start < missing.Count; start += batchSize)
+            DecodeInBatches(rows, missing, graph, batchSize, threads, warn, cancellationToken, (batch, pixels) =>
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                var batch = missing.Skip(start).Take(batchSize).ToArray();
-                var failures = new Exception?[batch.Length];
-                Parallel.For(0, batch.Length, Options(threads, cancellationToken), b =>
-                {
-                    var row = rows[batch[b]];
-                    try
-                    {
-                        var (w, h) = ImageDecoder.Decode(row.Encoded, graph.DecodedSize, pixels.AsSpan(b * graph.PixelCount, graph.PixelCount), row.Source);
-                        if (Math.Min(w, h) < ImageDecoder.SmallImageSide)
-                            small.Add($"{row.Source} ({w}x{h})");
-                    }
-                    catch (InvalidDataException e)
-                    {
-                        failures[b] = e;
-                    }
-                });
-                // The first bad image in row order, as a sequential decode would report it, not an AggregateException.
-                if (failures.FirstOrDefault(f => f is not null) is { } failure)
-                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
-                var features = extractor.Extract(pixels.AsSpan(0, batch.Length * graph.PixelCount), batch.Length);
-                var length = features.Length / batch.Length;
+                var features = extractor.Extract(pixels, batch.Count);
+                var length = features.Length / batch.Count;
                 width ??= length;
-                for (var b = 0; b < batch.Length; b++)
+                for (var b = 0; b < batch.Count; b++)
                 {
                     var vector = features.AsSpan(b * length, length).ToArray();
                     if (!vector.All(float.IsFinite))
@@ -77,12 +55,7 @@ internal static class ImageFeatureExtraction
                     found[batch[b]] = vector;
                     cache.Add(graph.WeightsKey, hashes[batch[b]], vector, backboneDescription);
                 }
-            }
-            if (!small.IsEmpty)
-            {
-                warn($"{small.Count} image(s) have a side shorter than {ImageDecoder.SmallImageSide} pixels and were scaled up to " +
-                    $"{graph.DecodedSize}x{graph.DecodedSize}, which blurs them: {string.Join("; ", small.Order().Take(3))}{(small.Count > 3 ? "; ..." : "")}.");
-            }
+            });
         }
 
         featureCount = width ?? 0;
@@ -90,6 +63,47 @@ internal static class ImageFeatureExtraction
         for (var i = 0; i < rows.Count; i++)
             found[i].CopyTo(result, i * featureCount);
         return result;
+    }
+
+    /// <summary>
+    /// Decodes the rows <paramref name="selected"/> names (in parallel, <paramref name="batchSize"/> at a time) to the
+    /// backbone's decoded size and hands each batch of pixels to <paramref name="consume"/>: the first bad image in row
+    /// order fails with its own message, and images smaller than <see cref="ImageDecoder.SmallImageSide"/> are warned about once.
+    /// </summary>
+    public static void DecodeInBatches(IReadOnlyList<ImageRow> rows, IReadOnlyList<int> selected, BackboneGraph graph, int batchSize, int? threads,
+        Action<string> warn, CancellationToken cancellationToken, Action<IReadOnlyList<int>, ReadOnlySpan<float>> consume)
+    {
+        var small = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var pixels = new float[Math.Min(batchSize, selected.Count) * graph.PixelCount];
+        for (var start = 0; start < selected.Count; start += batchSize)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var batch = selected.Skip(start).Take(batchSize).ToArray();
+            var failures = new Exception?[batch.Length];
+            Parallel.For(0, batch.Length, Options(threads, cancellationToken), b =>
+            {
+                var row = rows[batch[b]];
+                try
+                {
+                    var (w, h) = ImageDecoder.Decode(row.Encoded, graph.DecodedSize, pixels.AsSpan(b * graph.PixelCount, graph.PixelCount), row.Source);
+                    if (Math.Min(w, h) < ImageDecoder.SmallImageSide)
+                        small.Add($"{row.Source} ({w}x{h})");
+                }
+                catch (InvalidDataException e)
+                {
+                    failures[b] = e;
+                }
+            });
+            // The first bad image in row order, as a sequential decode would report it, not an AggregateException.
+            if (failures.FirstOrDefault(f => f is not null) is { } failure)
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+            consume(batch, pixels.AsSpan(0, batch.Length * graph.PixelCount));
+        }
+        if (!small.IsEmpty)
+        {
+            warn($"{small.Count} image(s) have a side shorter than {ImageDecoder.SmallImageSide} pixels and were scaled up to " +
+                $"{graph.DecodedSize}x{graph.DecodedSize}, which blurs them: {string.Join("; ", small.Order().Take(3))}{(small.Count > 3 ? "; ..." : "")}.");
+        }
     }
 
     private static ParallelOptions Options(int? threads, CancellationToken cancellationToken) =>

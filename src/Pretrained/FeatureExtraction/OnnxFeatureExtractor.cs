@@ -92,6 +92,9 @@ public sealed class OnnxFeatureExtractor : IDisposable
     /// <summary>The model output returned as features.</summary>
     public string OutputName { get; }
 
+    /// <summary>The output's shape without the batch dimension, as the last batch gave it; null before the first.</summary>
+    public IReadOnlyList<long>? OutputSampleShape { get; private set; }
+
     /// <summary>Floats per sample (the input shape without the batch dimension, multiplied out).</summary>
     public int SampleLength { get; }
 
@@ -165,6 +168,7 @@ public sealed class OnnxFeatureExtractor : IDisposable
         long[] shape = [batch, .. _sampleShape];
         using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _batchBuffer.AsMemory(0, batch * SampleLength), shape);
         using var outputs = _session.Run(_runOptions, [InputName], [input], [OutputName]);
+        OutputSampleShape = outputs[0].GetTensorTypeAndShape().Shape.Skip(1).ToArray();
         return outputs[0].GetTensorDataAsSpan<float>().ToArray();
     }
 

@@ -15,7 +15,7 @@ internal static class AbsentClassWarnings
         var inTrain = train.Classes.ToHashSet();
         var inValidation = validation.Classes.ToHashSet();
         string Names(IEnumerable<float> targets) => string.Join(", ", targets.Order().Select(t => labelReader.DescribeTarget(labelColumn, t)));
-        string source = options.ValidationSet is null ? $"The ValidationFraction {options.ValidationFraction} split" : "The ValidationSet";
+        string source = options.ValidationSet is null ? $"The ValidationFraction {options.HeldOutFraction} split" : "The ValidationSet";
         var notValidated = inTrain.Except(inValidation).ToList();
         if (notValidated.Count > 0)
         {

@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using MLNetDeep.Trainers.Hosting;
 using MLNetDeep.Trainers.Observability;
+using MLNetDeep.Trainers.Options;
 
 namespace MLNetDeep.Trainers.Data;
 
@@ -27,17 +28,24 @@ internal sealed class TrainingDataLoader
         _host = host;
     }
 
-    public PreparedTrainingData Load(IDataView input, CancellationToken cancellationToken)
+    public PreparedTrainingData Load(IDataView input, CancellationToken cancellationToken) => Load(input, cancellationToken, out _);
+
+    /// <summary>Reads and splits the data; <paramref name="resolved"/> gets the options with the size-dependent defaults resolved (<see cref="SmallDataDefaults"/>).</summary>
+    public PreparedTrainingData Load(IDataView input, CancellationToken cancellationToken, out TrainingOptions resolved)
     {
         int width = DataViewReader.CheckFeatureColumn(input.Schema, _options.FeatureColumnName, "training");
         bool streams = DataLoadingChoice.Streams(_options, input, width, out string reason, out long? rows);
         _host.Info((streams ? "Streaming the data every epoch" : "Reading the data into memory") + $": {reason}.");
-        return streams ? Stream(input, cancellationToken) : ReadInMemory(input, rows);
+        return streams ? Stream(input, cancellationToken, out resolved) : ReadInMemory(input, rows, out resolved);
     }
 
-    private InMemoryTrainingData ReadInMemory(IDataView input, long? rows)
+    private TrainingOptions Resolve(long rows) => SmallDataDefaults.Resolve(_options, rows, _labelReader.IsCategorical, _host.Info);
+
+    private InMemoryTrainingData ReadInMemory(IDataView input, long? rows, out TrainingOptions resolved)
     {
         var all = Read(input, "training", rows);
+        resolved = Resolve(all.RowCount);
+        double fraction = resolved.HeldOutFraction;
         var allTargets = TargetStatistics.Of(all.Targets, _labelReader.IsCategorical);
         if (_options.ValidationSet is { } validationSet)
         {
@@ -45,19 +53,19 @@ internal sealed class TrainingDataLoader
             RequireSameWidth(validation.FeatureCount, all.FeatureCount);
             return new InMemoryTrainingData(allTargets, all, validation, _labelReader.IsCategorical);
         }
-        if (_options.ValidationFraction <= 0)
+        if (fraction <= 0)
             return new InMemoryTrainingData(allTargets, all, null, _labelReader.IsCategorical);
 
         if (_labelReader.IsCategorical)
         {
-            var (trainRows, validationRows) = StratifiedSplit.Split(all.Targets, _options.ValidationFraction, _seed);
+            var (trainRows, validationRows) = StratifiedSplit.Split(all.Targets, fraction, _seed);
             if (validationRows.Length < 1 || trainRows.Length < 1)
-                throw FractionLeavesNoRows(all.RowCount, validationRows.Length);
+                throw FractionLeavesNoRows(fraction, all.RowCount, validationRows.Length);
             return new InMemoryTrainingData(allTargets, all.Select(trainRows), all.Select(validationRows), _labelReader.IsCategorical);
         }
-        int validationCount = (int)Math.Round(all.RowCount * _options.ValidationFraction);
+        int validationCount = (int)Math.Round(all.RowCount * fraction);
         if (validationCount < 1 || validationCount >= all.RowCount)
-            throw FractionLeavesNoRows(all.RowCount, validationCount);
+            throw FractionLeavesNoRows(fraction, all.RowCount, validationCount);
         var order = Enumerable.Range(0, all.RowCount).ToArray();
         new Random(_seed).Shuffle(order);
         return new InMemoryTrainingData(allTargets, all.Select(order[validationCount..]), all.Select(order[..validationCount]), _labelReader.IsCategorical);
@@ -71,13 +79,27 @@ internal sealed class TrainingDataLoader
         return matrix;
     }
 
-    private StreamedTrainingData Stream(IDataView input, CancellationToken cancellationToken)
+    private StreamedTrainingData Stream(IDataView input, CancellationToken cancellationToken, out TrainingOptions resolved)
+    {
+        if (!SmallDataDefaults.Eligible(_options))
+        {
+            resolved = Resolve(0);
+            return Stream(input, cancellationToken, resolved.HeldOutFraction);
+        }
+        // The row count decides the split, and it is known only after a pass: read without one, and if the
+        // small-data defaults apply, read again with their split (at most 50,000 rows, so the second pass is short).
+        var whole = Stream(input, cancellationToken, 0);
+        resolved = Resolve(whole.AllTargets.Count);
+        return resolved.HeldOutFraction > 0 ? Stream(input, cancellationToken, resolved.HeldOutFraction) : whole;
+    }
+
+    private StreamedTrainingData Stream(IDataView input, CancellationToken cancellationToken, double fraction)
     {
         int width = DataViewReader.CheckFeatureColumn(input.Schema, _options.FeatureColumnName, "training");
-        bool splits = _options.ValidationSet is null && _options.ValidationFraction > 0;
+        bool splits = _options.ValidationSet is null && fraction > 0;
         // Class labels: decided per class in the pre-pass and kept (stratified); otherwise a per-row hash of the position.
-        var stratified = splits && _labelReader.IsCategorical ? new StratifiedStreamingSplit(_seed, _options.ValidationFraction) : null;
-        var hashed = splits && stratified is null ? new ValidationSplit(_seed, _options.ValidationFraction) : null;
+        var stratified = splits && _labelReader.IsCategorical ? new StratifiedStreamingSplit(_seed, fraction) : null;
+        var hashed = splits && stratified is null ? new ValidationSplit(_seed, fraction) : null;
         Func<long, bool>? isValidation = stratified is not null ? stratified.IsValidation : hashed is not null ? hashed.IsValidation : null;
         var trainRows = Rows(input, "training", isValidation is null ? null : position => !isValidation(position));
         var allTargets = new TargetStatistics(_labelReader.IsCategorical);
@@ -92,7 +114,7 @@ internal sealed class TrainingDataLoader
         if (isValidation is not null)
         {
             if (validation!.RowCount < 1 || train.RowCount < 1)
-                throw FractionLeavesNoRows(allTargets.Count, validation.RowCount);
+                throw FractionLeavesNoRows(fraction, allTargets.Count, validation.RowCount);
             return new StreamedTrainingData(width, allTargets, trainRows, train, trainRows with { Include = isValidation }, validation, _options.ShuffleBufferRows);
         }
         if (_options.ValidationSet is not { } validationSet)
@@ -142,6 +164,6 @@ internal sealed class TrainingDataLoader
             throw new ArgumentException($"ValidationSet's '{_options.FeatureColumnName}' vectors have {validationWidth} values; the training data's have {trainWidth}.");
     }
 
-    private ArgumentException FractionLeavesNoRows(long rows, long validationRows) => new(
-        $"ValidationFraction {_options.ValidationFraction} of {rows} rows leaves {validationRows} validation and {rows - validationRows} training rows; both need at least one.");
+    private static ArgumentException FractionLeavesNoRows(double fraction, long rows, long validationRows) => new(
+        $"ValidationFraction {fraction} of {rows} rows leaves {validationRows} validation and {rows - validationRows} training rows; both need at least one.");
 }

@@ -9,7 +9,7 @@ namespace MLNetDeep.Trainers.Hosting;
 /// glibc starts by serving anything of 128 KiB or more with a fresh <c>mmap</c> and by returning the top of its heap
 /// to the OS as soon as 128 KiB are free there; it raises both thresholds only as it sees larger blocks freed. Until
 /// then every such tensor is new memory, faulted in page by page: 130,000–280,000 page faults in the first few
-/// hundred steps of the first Fit, which ran those steps 1.3–2× slower (BENCHMARKS.md section 9); the epochs after
+/// hundred steps of the first Fit, which ran those steps 1.3–2× slower (BENCHMARKS.md section 10); the epochs after
 /// it fault a few thousand times. The values set here are glibc's own ceilings for the adaptive thresholds
 /// (<c>DEFAULT_MMAP_THRESHOLD_MAX</c>, 32 MiB on 64-bit, and twice that for trimming), so the steady state is the
 /// one glibc would reach anyway.

@@ -7,14 +7,21 @@ namespace MLNetDeep.Trainers.Network;
 /// <summary>
 /// The built-in network: the multilayer perceptron <see cref="DeepNeuralNetworkOptions"/> describes
 /// (<see cref="NetworkBuilder"/>), over flat feature vectors. Its penalised weights are its dense layers' weight
-/// matrices, named when it is built; all parameters train in one group for the whole run.
+/// matrices, named when it is built; all parameters train in one group for the whole run, unless
+/// <see cref="DeepNeuralNetworkOptions.ReusedLayers"/> starts it from a trained network's layers (<see cref="ReusedLayerTransfer"/>).
 /// </summary>
 internal sealed class MultilayerPerceptronFactory : INetworkFactory
 {
     private readonly DeepNeuralNetworkOptions _options;
     private HashSet<string> _penalised = new();
 
-    public MultilayerPerceptronFactory(DeepNeuralNetworkOptions options) => _options = options;
+    private readonly ReusedLayerTransfer? _reuse;
+
+    public MultilayerPerceptronFactory(DeepNeuralNetworkOptions options)
+    {
+        _options = options;
+        _reuse = options.ReusedLayers is { } reused ? new ReusedLayerTransfer(reused) : null;
+    }
 
     public nn.Module<Tensor, Tensor> Create(SampleShape sampleShape, long outputWidth, Generator generator)
     {
@@ -22,9 +29,24 @@ internal sealed class MultilayerPerceptronFactory : INetworkFactory
             throw new ArgumentException($"The multilayer perceptron reads flat feature vectors; the sample shape is {sampleShape}.", nameof(sampleShape));
         var network = NetworkBuilder.Build(_options, sampleShape.ElementCount, outputWidth, generator);
         _penalised = NetworkBuilder.DenseWeightNames(network).ToHashSet(StringComparer.Ordinal);
+        try
+        {
+            _reuse?.CopyInto(network);
+        }
+        catch
+        {
+            network.Dispose();
+            throw;
+        }
         return network;
     }
 
     public IReadOnlyList<Tensor> PenalisedWeights(nn.Module<Tensor, Tensor> network) =>
         network.named_parameters().Where(p => _penalised.Contains(p.name)).Select(p => (Tensor)p.parameter).ToList();
+
+    public IReadOnlyList<ParameterGroup> ParameterGroups(nn.Module<Tensor, Tensor> network, int epoch) =>
+        _reuse?.ParameterGroups(network, epoch) ?? new[] { new ParameterGroup("all", network.parameters().ToList()) };
+
+    public IReadOnlyList<IBatchNormLayer> BatchNormLayers(nn.Module<Tensor, Tensor> network) =>
+        _reuse?.BatchNormLayers(network) ?? Training.BatchNormLayers.Find(network);
 }

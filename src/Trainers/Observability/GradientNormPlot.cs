@@ -1,4 +1,3 @@
-using System.Globalization;
 using ScottPlot;
 
 namespace MLNetDeep.Trainers.Observability;
@@ -70,7 +69,7 @@ public static class GradientNormPlot
         {
             IntegerTicksOnly = true,
             MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
-            LabelFormatter = DecadeLabel,
+            LabelFormatter = PlotFile.DecadeLabel,
         };
         // Whole decades at both ends: with ticks at powers of ten only, norms within one decade would show no labelled tick.
         var bottom = Math.Floor(lowestLog);
@@ -78,14 +77,5 @@ public static class GradientNormPlot
         plot.Axes.SetLimitsY(bottom - 0.02, top + 0.02);
         plot.ShowLegend(Edge.Right);
         PlotFile.Save(plot, pngPath, width, height);
-    }
-
-    /// <summary>The label of a tick at log10 value <paramref name="exponent"/>: plain near 1, scientific beyond.</summary>
-    private static string DecadeLabel(double exponent)
-    {
-        var power = (int)Math.Round(exponent);
-        return power is >= -3 and <= 3
-            ? Math.Pow(10, power).ToString("0.###", CultureInfo.InvariantCulture)
-            : $"1e{power}";
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using ScottPlot;
 
 namespace MLNetDeep.Trainers.Observability;
@@ -27,17 +28,25 @@ internal static class PlotFile
     public static void Save(IMultiplot figure, string pngPath, int width, int height) =>
         Save(pngPath, path => figure.SavePng(path, width, height));
 
+    // Written beside the target and moved over it, so a reader (or a crash) never sees half a PNG.
     private static void Save(string pngPath, Action<string> write)
     {
         var fullPath = Path.GetFullPath(pngPath);
+        var temporary = Path.Combine(Path.GetDirectoryName(fullPath)!, $".{Path.GetFileNameWithoutExtension(fullPath)}.{Guid.NewGuid():N}.tmp.png");
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
-            write(fullPath);
+            write(temporary);
+            File.Move(temporary, fullPath, overwrite: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new IOException($"Cannot write the plot '{fullPath}': {e.Message}", e);
+        }
+        finally
+        {
+            if (File.Exists(temporary))
+                File.Delete(temporary);
         }
     }
 
@@ -46,5 +55,14 @@ internal static class PlotFile
     {
         plot.XLabel("epoch");
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
+    }
+
+    /// <summary>The label of a tick at log10 value <paramref name="exponent"/>: plain near 1, scientific beyond.</summary>
+    public static string DecadeLabel(double exponent)
+    {
+        var power = (int)Math.Round(exponent);
+        return power is >= -3 and <= 3
+            ? Math.Pow(10, power).ToString("0.###", CultureInfo.InvariantCulture)
+            : $"1e{power}";
     }
 }

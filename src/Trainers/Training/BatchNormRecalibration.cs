@@ -39,7 +39,9 @@ internal static class BatchNormRecalibration
     public static void Recompute(nn.Module<Tensor, Tensor> network, IReadOnlyList<IBatchNormLayer> layers, Tensor data, int chunkRows,
         SampleShape? sampleShape, InputBatchNormStatistics? input = null)
     {
-        input?.Apply();
+        // A frozen input batch norm (a reused layer) keeps the statistics it came with.
+        if (input is not null && !layers.Any(l => l.Frozen && l is TorchBatchNormLayer t && t.Module == input.Layer))
+            input.Apply();
         var refreshed = layers.Where(l => !l.Frozen && !(l is TorchBatchNormLayer t && t.Module == input?.Layer)).ToList();
         if (refreshed.Count == 0 || data.shape[0] < 2)
             return;

@@ -9,11 +9,21 @@ internal sealed class TorchBatchNormLayer : IBatchNormLayer
     /// <param name="module">A batch norm that tracks running statistics.</param>
     /// <param name="frozen">Whether it normalizes with its running statistics while training.</param>
     public TorchBatchNormLayer(string name, TorchSharp.Modules.BatchNorm module, bool frozen = false)
+        : this(name, module, frozen ? () => true : () => false)
+    {
+    }
+
+    /// <param name="name">The module path.</param>
+    /// <param name="module">A batch norm that tracks running statistics.</param>
+    /// <param name="frozen">Whether it normalizes with its running statistics while training, asked at every epoch start (it can change: unfreezing).</param>
+    public TorchBatchNormLayer(string name, TorchSharp.Modules.BatchNorm module, Func<bool> frozen)
     {
         Name = name;
         Module = module;
-        Frozen = frozen;
+        _frozen = frozen;
     }
+
+    private readonly Func<bool> _frozen;
 
     /// <summary>The module, whose buffers are read live (moving the network to a device replaces them).</summary>
     public TorchSharp.Modules.BatchNorm Module { get; }
@@ -32,7 +42,7 @@ internal sealed class TorchBatchNormLayer : IBatchNormLayer
         set => Module.momentum = value;
     }
 
-    public bool Frozen { get; }
+    public bool Frozen => _frozen();
 
     public void SetTraining(bool training) => Module.train(training);
 

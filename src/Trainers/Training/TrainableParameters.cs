@@ -134,6 +134,9 @@ internal sealed class TrainableParameters : IDisposable
     /// <summary>Copies the per-parameter state (moments, step counts) of every kept group into the new optimizer.</summary>
     private void CarryState(optim.Optimizer previous, optim.Optimizer optimizer, IReadOnlyList<ParameterGroup> groups, int[] kept)
     {
+        // Plain SGD keeps no state, and TorchSharp's SGD state cannot copy its absent momentum buffer (NullReferenceException).
+        if (_options.Optimizer == OptimizerKind.Sgd)
+            return;
         var before = ((OptimizerHelper)previous).state_dict();
         var after = ((OptimizerHelper)optimizer).state_dict();
         int[] oldStart = Starts(_groups);

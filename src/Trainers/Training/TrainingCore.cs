@@ -79,7 +79,8 @@ internal sealed class TrainingCore
         var labelReader = _task.LabelReader;
         var labelColumn = DataViewReader.FindColumn(input.Schema, _options.LabelColumnName, "label", "training");
         labelReader.CheckType(labelColumn);
-        var data = new TrainingDataLoader(_options, labelReader, seed, host).Load(input, cancellationToken);
+        // From here on the options as resolved for the data: the size-dependent defaults filled in, the user's object unchanged.
+        var data = new TrainingDataLoader(_options, labelReader, seed, host).Load(input, cancellationToken, out var options);
         var sampleShape = _sampleShape ?? new SampleShape(data.FeatureCount);
         if (sampleShape.ElementCount != data.FeatureCount)
         {
@@ -96,7 +97,7 @@ internal sealed class TrainingCore
         if (train.Count < 2 && _options.UsesBatchNormalization)
             throw new ArgumentException($"Batch normalization needs at least 2 training rows for a variance; the training data has {train.Count}.");
         if (data.ValidationTargets is { } validation && labelReader.IsCategorical)
-            AbsentClassWarnings.Warn(_options, train, validation, labelReader, labelColumn, host);
+            AbsentClassWarnings.Warn(options, train, validation, labelReader, labelColumn, host);
         var objective = _task.CreateObjective(labelColumn, train);
         host.Info($"Training on {train.Count} rows of {data.FeatureCount} features" +
             (data.ValidationTargets is null ? "" : $", validating on {data.ValidationTargets.Count} rows") + $"; seed {seed}.");
@@ -114,12 +115,12 @@ internal sealed class TrainingCore
             TrainingOutcome outcome;
             try
             {
-                string fingerprint = _options.CheckpointDirectory is null ? "" : data.Fingerprint(_options, seed);
+                string fingerprint = options.CheckpointDirectory is null ? "" : data.Fingerprint(options, seed);
                 var (trainSource, validationSource) = data.CreateSources(objective, device);
                 using (trainSource)
                 using (validationSource)
                 {
-                    outcome = new TrainingLoop(_options, objective, host, device, _factory, sampleShape, _augmentation)
+                    outcome = new TrainingLoop(options, objective, host, device, _factory, sampleShape, _augmentation)
                         .Run(network, trainSource, validationSource, generator, fingerprint, cancellationToken);
                 }
             }

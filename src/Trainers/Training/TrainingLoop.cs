@@ -60,7 +60,7 @@ internal sealed class TrainingLoop
             Parameters = parameters,
             PenalisedWeights = _factory.PenalisedWeights(network),
         };
-        var penalty = new WeightPenalty(state.PenalisedWeights, _options.L1, _options.L2);
+        using var penalty = new WeightPenalty(state.PenalisedWeights, _options.L1, _options.L2Factor);
         var batchNorms = _factory.BatchNormLayers(network);
         bool hasBatchNorm = batchNorms.Count > 0;
         bool preciseStatistics = hasBatchNorm && _options.PreciseBatchNormStatistics;
@@ -86,7 +86,7 @@ internal sealed class TrainingLoop
             callback.OnTrainingBegin(state);
         try
         {
-            for (int epoch = state.Epochs.Count + 1; epoch <= _options.Epochs && !state.StopRequested; epoch++)
+            for (int epoch = state.Epochs.Count + 1; epoch <= _options.EpochCount && !state.StopRequested; epoch++)
             {
                 state.Epoch = epoch;
                 var epochClock = System.Diagnostics.Stopwatch.StartNew();
@@ -116,9 +116,10 @@ internal sealed class TrainingLoop
                     var output = network.forward(xb);
                     var loss = _objective.Loss(output, yb);
                     if (penalty.IsActive)
-                        loss = loss.add(penalty.Compute());
+                        loss = penalty.AddTo(loss);
 
                     float lossValue = loss.item<float>();
+                    state.BatchLoss = lossValue;
                     state.Step++;
                     if (!float.IsFinite(lossValue))
                         throw Diverged(state, earlyStopping, lastEpoch, lossValue, refresher: refresher);
@@ -135,6 +136,11 @@ internal sealed class TrainingLoop
                     metric.Add(output.detach(), yb);
                     if (state.Step % StepsPerCollection == 0)
                         GC.Collect(0);
+                    if (state.StopAfterBatchRequested)
+                    {
+                        state.StopRequested = true;
+                        break;
+                    }
                 }
 
                 var measurements = new EpochMeasurements();
@@ -207,5 +213,5 @@ internal sealed class TrainingLoop
 
     private TrainingHistory History(TrainingState state) =>
         new(state.Epochs.ToList(), _objective.MetricName, state.RestoredEpoch ?? state.Epochs.Count,
-            state.Epochs.Count < _options.Epochs && state.StopRequested);
+            state.Epochs.Count < _options.EpochCount && state.StopRequested);
 }

@@ -163,6 +163,7 @@ public sealed class PermutationFeatureImportanceTests
 
     private static DeepNeuralNetworkOptions Options() => new()
     {
+        ValidationFraction = 0, // every row trains, with no automatic hold-out (SmallDataDefaults).
         HiddenLayers = new[] { 16 },
         Epochs = 20,
         LearningRate = 0.01,

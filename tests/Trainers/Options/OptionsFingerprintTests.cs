@@ -1,3 +1,4 @@
+using Microsoft.ML;
 using System.Reflection;
 using MLNetDeep.Trainers.Checkpoints;
 using MLNetDeep.Trainers.Schedules;
@@ -102,6 +103,12 @@ public sealed class OptionsFingerprintTests
             return new EarlyStoppingOptions { Patience = 9 };
         if (underlying == typeof(LearningRateSchedule))
             return new CosineDecaySchedule(100);
+        if (underlying == typeof(ReusedLayers))
+            return new ReusedLayers(TinyModel.Value, hiddenLayerCount: 1) { FrozenEpochs = 2 };
         throw new NotSupportedException($"The test cannot vary an option of type {type}; add it here.");
     }
+
+    private static readonly Lazy<MulticlassDeepNeuralNetworkTransformer> TinyModel = new(() =>
+        new MLContext(seed: 1).MulticlassClassification.Trainers.DeepNeuralNetwork(new DeepNeuralNetworkOptions { HiddenLayers = new[] { 4 }, Epochs = 1, Seed = 1 })
+            .Fit(MLNetDeep.Tests.Support.SyntheticData.Blobs(new MLContext(seed: 0), 20, 3, classes: 2, seed: 1).Data));
 }

@@ -17,6 +17,7 @@ public sealed class StreamingParityTests
     {
         var options = new DeepNeuralNetworkOptions
         {
+            ValidationFraction = 0, // every row trains, with no automatic hold-out (SmallDataDefaults).
             HiddenLayers = new[] { 12 }, Epochs = 3, BatchSize = 16, Seed = 7, Shuffle = false, NumberOfThreads = 1, DataLoading = mode,
         };
         configure?.Invoke(options);

@@ -13,6 +13,7 @@ public sealed class StreamingShuffleTests
 
     private static DeepNeuralNetworkOptions Streamed(int seed, int bufferRows) => new()
     {
+        ValidationFraction = 0, // every row trains, with no automatic hold-out (SmallDataDefaults).
         HiddenLayers = new[] { 16 }, Epochs = 4, BatchSize = 16, Seed = seed, NumberOfThreads = 1,
         DataLoading = DataLoadingMode.Streaming, ShuffleBufferRows = bufferRows,
     };

@@ -62,6 +62,7 @@ public sealed class LabelSmoothingTests
         var (data, _) = SyntheticData.Blobs(ml, rows: 240, features: 5, classes: 3, seed: 4, spread: 0.7f);
         var model = ml.MulticlassClassification.Trainers.DeepNeuralNetwork(new DeepNeuralNetworkOptions
         {
+            ValidationFraction = 0, // every row trains, with no automatic hold-out (SmallDataDefaults).
             HiddenLayers = new[] { 16 },
             Epochs = 15,
             BatchSize = 16,

@@ -29,6 +29,7 @@ public sealed class PreciseBatchNormStatisticsTests
     {
         var options = new DeepNeuralNetworkOptions
         {
+            ValidationFraction = 0, // every row trains, with no automatic hold-out (SmallDataDefaults).
             HiddenLayers = new[] { 16, 8 },
             InputBatchNormalization = true,
             BatchNormalization = BatchNormalizationPlacement.BeforeActivation,

@@ -33,7 +33,8 @@ public sealed class TrainingCoreSeamsTests
 
     private static DeepNeuralNetworkOptions Mlp(Action<DeepNeuralNetworkOptions>? change = null)
     {
-        var o = new DeepNeuralNetworkOptions { HiddenLayers = new[] { 8 }, Epochs = 3, BatchSize = 16, Seed = 3, NumberOfThreads = 1, LearningRate = 0.01 };
+        // Every row trains, with no automatic hold-out (SmallDataDefaults).
+        var o = new DeepNeuralNetworkOptions { HiddenLayers = new[] { 8 }, Epochs = 3, BatchSize = 16, Seed = 3, NumberOfThreads = 1, LearningRate = 0.01, ValidationFraction = 0 };
         change?.Invoke(o);
         return o;
     }

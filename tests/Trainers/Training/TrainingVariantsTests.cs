@@ -15,6 +15,7 @@ public sealed class TrainingVariantsTests
         var (data, _) = SyntheticData.Blobs(ml, rows: 240, features: 6, classes: 3, seed: 5, spread: 1.5f);
         var options = new DeepNeuralNetworkOptions
         {
+            ValidationFraction = 0, // every row trains, with no automatic hold-out (SmallDataDefaults).
             HiddenLayers = new[] { 16, 8 },
             Epochs = 8,
             BatchSize = 16,

@@ -58,4 +58,30 @@ public sealed class WeightInitializationTests
         Assert.InRange(first.weight!.std().item<float>() / expectedStd, 0.98, 1.02);
         Assert.Equal(0f, first.bias!.abs().sum().item<float>());
     }
+
+    [Fact]
+    public void AHundredSeluLayersWithLeCunInitKeepStandardizedActivationsNearMeanZeroAndVarianceOne()
+    {
+        // Self-normalization (Klambauer et al. 2017), the premise of the chapter's 100-layer SELU experiment: through the
+        // built network, on standardized inputs, every layer's activations keep a mean near 0 and a variance near 1.
+        using var generator = new Generator(3);
+        using var network = NetworkBuilder.Build(new DeepNeuralNetworkOptions
+        {
+            Activation = ActivationFunction.SELU,
+            WeightInitializer = WeightInitializer.LeCunNormal,
+            HiddenLayers = Enumerable.Repeat(100, 100).ToArray(),
+        }, 784, 10, generator);
+        network.eval();
+        using var scope = NewDisposeScope();
+        var x = randn(new long[] { 2000, 784 }, generator: generator);
+        for (int i = 1; i <= 100; i++)
+        {
+            x = ((nn.Module<Tensor, Tensor>)network.named_modules().Single(m => m.name == $"hidden{i}").module).forward(x);
+            if (i % 10 == 0)
+            {
+                Assert.InRange(x.mean().item<float>(), -0.3, 0.3);
+                Assert.InRange(x.var().item<float>(), 0.6, 1.5);
+            }
+        }
+    }
 }

@@ -42,9 +42,12 @@ public sealed class WeightPenaltyTests
 
         var weights = NetworkBuilder.DenseWeights(network);
         Assert.Equal(3, weights.Count);
-        using var l1 = new WeightPenalty(weights, 0.01, 0).Compute();
-        using var l2 = new WeightPenalty(weights, 0, 0.02).Compute();
-        using var both = new WeightPenalty(weights, 0.01, 0.02).Compute();
+        using var l1Penalty = new WeightPenalty(weights, 0.01, 0);
+        using var l2Penalty = new WeightPenalty(weights, 0, 0.02);
+        using var bothPenalty = new WeightPenalty(weights, 0.01, 0.02);
+        using var l1 = l1Penalty.Compute();
+        using var l2 = l2Penalty.Compute();
+        using var both = bothPenalty.Compute();
         Assert.Equal(l1Expected, l1.item<float>(), 5);
         Assert.Equal(l2Expected, l2.item<float>(), 5);
         Assert.Equal(l1Expected + l2Expected, both.item<float>(), 5);
@@ -54,7 +57,8 @@ public sealed class WeightPenaltyTests
     public void ZeroFactorsMeanNoPenalty()
     {
         using var network = BuildNetwork();
-        Assert.False(new WeightPenalty(NetworkBuilder.DenseWeights(network), 0, 0).IsActive);
+        using var none = new WeightPenalty(NetworkBuilder.DenseWeights(network), 0, 0);
+        Assert.False(none.IsActive);
     }
 
     [Fact]
@@ -62,7 +66,8 @@ public sealed class WeightPenaltyTests
     {
         using var network = BuildNetwork();
         var weights = NetworkBuilder.DenseWeights(network);
-        using var penalty = new WeightPenalty(weights, 0, 0.5).Compute();
+        using var half = new WeightPenalty(weights, 0, 0.5);
+        using var penalty = half.Compute();
         penalty.backward();
         // d/dw (0.5 Σw²) = w: the gradient equals the weights; biases get no gradient from the penalty.
         Assert.True(weights[0].grad!.allclose(weights[0], rtol: 1e-6, atol: 1e-7));

@@ -21,7 +21,8 @@ public sealed class TrainingControlTests
 
     private static DeepNeuralNetworkOptions Small(Action<DeepNeuralNetworkOptions>? configure = null)
     {
-        var options = new DeepNeuralNetworkOptions { HiddenLayers = new[] { 16, 8 }, Epochs = 4, BatchSize = 32, Seed = 2 };
+        // Every row trains, with no automatic hold-out (SmallDataDefaults).
+        var options = new DeepNeuralNetworkOptions { HiddenLayers = new[] { 16, 8 }, Epochs = 4, BatchSize = 32, Seed = 2, ValidationFraction = 0 };
         configure?.Invoke(options);
         return options;
     }

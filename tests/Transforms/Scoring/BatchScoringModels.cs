@@ -45,6 +45,7 @@ public sealed class BatchScoringModels : IDisposable
     {
         var fitted = trainer(new DeepNeuralNetworkOptions
         {
+            ValidationFraction = 0, // every row trains, with no automatic hold-out (SmallDataDefaults).
             HiddenLayers = new[] { 16, 8 },
             BatchNormalization = BatchNormalizationPlacement.BeforeActivation,
             Epochs = 3,

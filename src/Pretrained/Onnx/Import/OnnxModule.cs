@@ -2,7 +2,9 @@ using System.Runtime.InteropServices;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using MLNetDeep.Pretrained.Onnx.Import.Ops;
 using MLNetDeep.Trainers.Observability;
+using MLNetDeep.Trainers.Training;
 
 namespace MLNetDeep.Pretrained.Onnx.Import;
 
@@ -16,13 +18,17 @@ namespace MLNetDeep.Pretrained.Onnx.Import;
 /// <remarks>
 /// Parameter and buffer names are the ONNX initializer names with every character other than letters, digits and
 /// '_' replaced by '_' (<see cref="OnnxLayer.ParameterNames"/> and <see cref="GetInitializers"/> map them back).
-/// Layers are the nodes that own parameters, in topological order; all start trainable.
+/// Layers are the nodes that own parameters, in topological order; all start trainable. The trainer core sees its
+/// BatchNormalization nodes as batch-norm layers (frozen ones keep their statistics while training).
 /// </remarks>
-public sealed class OnnxModule : nn.Module<Tensor, Tensor>
+public sealed class OnnxModule : nn.Module<Tensor, Tensor>, IBatchNormLayerSource
 {
     private readonly OnnxExecutionPlan _plan;
     private readonly OnnxLayer[] _layers;
     private readonly Dictionary<int, OnnxLayer> _layerByNode;
+    private readonly OnnxBatchNormLayer[] _batchNorms;
+    // A node's mode set by IBatchNormLayer.SetTraining, until the module's next train() or eval().
+    private readonly Dictionary<int, bool> _batchNormMode = new();
 
     internal OnnxModule(OnnxExecutionPlan plan, BatchNormStatisticsMode batchNormStatistics)
         : base(nameof(OnnxModule))
@@ -39,6 +45,11 @@ public sealed class OnnxModule : nn.Module<Tensor, Tensor>
         _layers = plan.Layers.Select((l, i) => new OnnxLayer(this, i, l.NodeIndex, l.Name, l.OpType, l.InitializerNames, l.ParameterNames)).ToArray();
         _layerByNode = _layers.ToDictionary(l => l.NodeIndex);
         BatchNormStatistics = batchNormStatistics;
+        var bufferOf = plan.Stored.Where(s => !s.IsParameter).ToDictionary(s => s.Slot, s => s.ModuleName);
+        _batchNorms = plan.Steps
+            .Where(s => s.Op is BatchNormalizationOp && s.InputSlots.Length >= 5 && bufferOf.ContainsKey(s.InputSlots[3]) && bufferOf.ContainsKey(s.InputSlots[4]))
+            .Select(s => new OnnxBatchNormLayer(this, s.NodeIndex, s.NodeName, (BatchNormalizationOp)s.Op, bufferOf[s.InputSlots[3]], bufferOf[s.InputSlots[4]]))
+            .ToArray();
     }
 
     /// <summary>The graph input that <see cref="forward"/> receives.</summary>
@@ -65,7 +76,7 @@ public sealed class OnnxModule : nn.Module<Tensor, Tensor>
         foreach (var stored in _plan.Stored)
             values[stored.Slot] = Stored(stored);
 
-        var state = new OnnxRunState(training, UsesRunningStatistics);
+        var state = new OnnxRunState(training, UsesBatchStatistics);
         foreach (var step in _plan.Steps)
         {
             var inputs = new Tensor?[step.InputSlots.Length];
@@ -100,6 +111,16 @@ public sealed class OnnxModule : nn.Module<Tensor, Tensor>
             ? result.alias().MoveToOuterDisposeScope()
             : result.MoveToOuterDisposeScope();
     }
+
+    /// <summary>Sets training or evaluation mode, and ends every batch-norm mode the trainer core set node by node.</summary>
+    /// <param name="on">Training (<see langword="true"/>) or evaluation.</param>
+    public override void train(bool on = true)
+    {
+        _batchNormMode.Clear();
+        base.train(on);
+    }
+
+    IReadOnlyList<IBatchNormLayer> IBatchNormLayerSource.BatchNormLayers => _batchNorms;
 
     /// <summary>Makes every layer trainable (<see langword="true"/>) or frozen (<see langword="false"/>).</summary>
     /// <param name="trainable">Whether the layers' parameters receive gradients.</param>
@@ -151,6 +172,20 @@ public sealed class OnnxModule : nn.Module<Tensor, Tensor>
             Stored,
             StringComparer.Ordinal);
 
+    internal Tensor BufferNamed(string moduleName) =>
+        get_buffer(moduleName) ?? throw new InvalidOperationException($"The module has no buffer '{moduleName}'.");
+
+    /// <summary>Whether BatchNormalization node <paramref name="nodeIndex"/> normalizes with its running statistics, unchanged, while the module trains.</summary>
+    internal bool UsesRunningStatisticsWhileTraining(int nodeIndex) => BatchNormStatistics switch
+    {
+        BatchNormStatisticsMode.Frozen => true,
+        // A BatchNormalization whose scale and bias are computed (not initializers) owns no parameters and counts as frozen.
+        BatchNormStatisticsMode.FrozenInFrozenLayers => !_layerByNode.TryGetValue(nodeIndex, out var layer) || !layer.Trainable,
+        _ => false,
+    };
+
+    internal void OverrideBatchNormMode(int nodeIndex, bool training) => _batchNormMode[nodeIndex] = training;
+
     internal Parameter ParameterNamed(string moduleName) =>
         get_parameter(moduleName) ?? throw new InvalidOperationException($"The module has no parameter '{moduleName}'.");
 
@@ -158,11 +193,7 @@ public sealed class OnnxModule : nn.Module<Tensor, Tensor>
         ? ParameterNamed(stored.ModuleName)
         : get_buffer(stored.ModuleName) ?? throw new InvalidOperationException($"The module has no buffer '{stored.ModuleName}'.");
 
-    private bool UsesRunningStatistics(int nodeIndex) => BatchNormStatistics switch
-    {
-        BatchNormStatisticsMode.Frozen => true,
-        // A BatchNormalization whose scale and bias are computed (not initializers) owns no parameters and counts as frozen.
-        BatchNormStatisticsMode.FrozenInFrozenLayers => !_layerByNode.TryGetValue(nodeIndex, out var layer) || !layer.Trainable,
-        _ => false,
-    };
+    // A mode set node by node (the trainer core's frozen layers, the precise statistics refresh) decides first.
+    private bool UsesBatchStatistics(int nodeIndex) =>
+        _batchNormMode.TryGetValue(nodeIndex, out var batchStatistics) ? batchStatistics : training && !UsesRunningStatisticsWhileTraining(nodeIndex);
 }

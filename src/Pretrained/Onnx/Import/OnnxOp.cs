@@ -19,9 +19,9 @@ internal abstract class OnnxOp
 }
 
 /// <summary>What a forward pass tells the ops beyond their inputs.</summary>
-/// <param name="Training">Whether the module is in training mode (dropout active, batch statistics).</param>
-/// <param name="UseRunningStatistics">
-/// For a BatchNormalization node (by its layer index): whether to normalize with the running statistics
-/// and leave them unchanged, although the module is training.
+/// <param name="Training">Whether the module is in training mode (dropout active).</param>
+/// <param name="UsesBatchStatistics">
+/// For a BatchNormalization node (by its node index): whether to normalize with the batch's statistics and update the
+/// running ones (training, not frozen, or switched on node by node) rather than with the running statistics.
 /// </param>
-internal sealed record OnnxRunState(bool Training, Func<int, bool> UseRunningStatistics);
+internal sealed record OnnxRunState(bool Training, Func<int, bool> UsesBatchStatistics);

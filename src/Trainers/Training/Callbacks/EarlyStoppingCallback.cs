@@ -33,7 +33,7 @@ internal sealed class EarlyStoppingCallback : TrainingCallback, IDisposable
             _best?.Dispose();
             _best = ParameterSnapshot.Capture(state.Network);
         }
-        if (_monitor.ShouldStop && record.Epoch < state.Options.Epochs)
+        if (_monitor.ShouldStop && record.Epoch < state.Options.EpochCount)
         {
             state.StopRequested = true;
             state.Host.Info($"Early stopping at epoch {record.Epoch}: no improvement for {_options.Patience} epoch(s); best epoch {_monitor.BestEpoch}.");

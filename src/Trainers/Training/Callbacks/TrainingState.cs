@@ -64,6 +64,15 @@ internal sealed class TrainingState
     /// <summary>Set by a callback to end training after the current epoch.</summary>
     public bool StopRequested { get; set; }
 
+    /// <summary>
+    /// Set by a callback (in <see cref="TrainingCallback.OnBatchEnd"/>) to end training after the current batch: the epoch
+    /// ends there, its measurements and record are made from the batches it ran, and no further epoch starts.
+    /// </summary>
+    public bool StopAfterBatchRequested { get; set; }
+
+    /// <summary>The loss (penalty included) of the batch in progress, set before <see cref="TrainingCallback.OnAfterBackward"/>.</summary>
+    public float BatchLoss { get; set; } = float.NaN;
+
     /// <summary>The epoch whose weights the network holds at the end (the last one unless early stopping restores another).</summary>
     public int? RestoredEpoch { get; set; }
 

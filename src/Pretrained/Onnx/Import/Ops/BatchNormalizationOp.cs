@@ -14,14 +14,13 @@ namespace MLNetDeep.Pretrained.Onnx.Import.Ops;
 internal sealed class BatchNormalizationOp : OnnxOp
 {
     private readonly double _epsilon;
-    private readonly double _torchMomentum;
     private readonly bool _spatial;
     private readonly int _layerNode;
 
     private BatchNormalizationOp(OnnxNodeContext context)
     {
         _epsilon = context.GetFloat("epsilon", 1e-5f);
-        _torchMomentum = 1.0 - context.GetFloat("momentum", 0.9f);
+        TorchMomentum = 1.0 - context.GetFloat("momentum", 0.9f);
         _spatial = context.GetInt("spatial", 1) != 0;
         // is_test (opset 1–6), consumed_inputs (opset 1) and training_mode (opset 14+) describe how the graph was
         // meant to run; the module's own train/eval mode decides here.
@@ -38,6 +37,12 @@ internal sealed class BatchNormalizationOp : OnnxOp
 
     public static OnnxOp Create(OnnxNodeContext context) => new BatchNormalizationOp(context);
 
+    /// <summary>
+    /// The weight of a batch's statistics in the running ones (libtorch's convention, 1 minus ONNX's momentum). Settable
+    /// so that the precise statistics refresh can make the running values exactly one chunk's (1.0) and restore it.
+    /// </summary>
+    public double TorchMomentum { get; set; }
+
     public override Tensor?[] Forward(Tensor?[] inputs, OnnxRunState state)
     {
         var x = Required(inputs, 0);
@@ -45,9 +50,9 @@ internal sealed class BatchNormalizationOp : OnnxOp
         var bias = Required(inputs, 2);
         var mean = Required(inputs, 3);
         var variance = Required(inputs, 4);
-        var batchStatistics = state.Training && !state.UseRunningStatistics(_layerNode);
+        var batchStatistics = state.UsesBatchStatistics(_layerNode);
         if (_spatial || scale.dim() == 1 && x.dim() == 2)
-            return [F.batch_norm(x, mean, variance, scale, bias, batchStatistics, _torchMomentum, _epsilon)];
+            return [F.batch_norm(x, mean, variance, scale, bias, batchStatistics, TorchMomentum, _epsilon)];
         return [PerActivation(x, scale, bias, mean, variance, batchStatistics)];
     }
 
@@ -66,8 +71,8 @@ internal sealed class BatchNormalizationOp : OnnxOp
             using (no_grad())
             {
                 var unbiased = x.shape[0] > 1 ? useVariance * (x.shape[0] / (double)(x.shape[0] - 1)) : useVariance;
-                mean.mul_(1 - _torchMomentum).add_(useMean.reshape(mean.shape).detach(), alpha: _torchMomentum);
-                variance.mul_(1 - _torchMomentum).add_(unbiased.reshape(variance.shape).detach(), alpha: _torchMomentum);
+                mean.mul_(1 - TorchMomentum).add_(useMean.reshape(mean.shape).detach(), alpha: TorchMomentum);
+                variance.mul_(1 - TorchMomentum).add_(unbiased.reshape(variance.shape).detach(), alpha: TorchMomentum);
             }
         }
         else

@@ -1,0 +1,19 @@
+using MLNetDeep.Trainers.Options;
+
+namespace MLNetDeep.Trainers;
+
+// What the training code reads: the options as SmallDataDefaults.Resolve filled them in at Fit.
+public abstract partial class TrainingOptions
+{
+    /// <summary>A shallow copy (the same schedule, callbacks and validation view), for <see cref="SmallDataDefaults.Resolve"/>.</summary>
+    internal TrainingOptions Copy() => (TrainingOptions)MemberwiseClone();
+
+    /// <summary>The epochs to train: <see cref="Epochs"/>, or 10 where it is unset and unresolved.</summary>
+    internal int EpochCount => Epochs ?? SmallDataDefaults.OtherwiseEpochs;
+
+    /// <summary>The L2 factor: <see cref="L2"/>, or 0 where it is unset and unresolved.</summary>
+    internal double L2Factor => L2 ?? 0;
+
+    /// <summary>The fraction held out: <see cref="ValidationFraction"/>, or 0 where it is unset and unresolved.</summary>
+    internal double HeldOutFraction => ValidationFraction ?? 0;
+}

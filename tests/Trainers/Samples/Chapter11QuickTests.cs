@@ -1,0 +1,98 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+using System.Text.Json;
+using Chapter11;
+using MLNetDeep.Datasets;
+using MLNetDeep.Tests.Support;
+
+namespace MLNetDeep.Trainers.Tests.Samples;
+
+/// <summary>
+/// Every samples/Chapter11 experiment runs in --quick mode on small synthetic Fashion-MNIST files and writes its table,
+/// its numbers (finite; accuracies in [0, 1]; gradient norms >= 0; rates and losses > 0) and its PNG plots.
+/// </summary>
+public sealed class Chapter11QuickTests
+{
+    [Fact]
+    public void EveryExperimentsQuickModeWritesItsTableNumbersAndPlots()
+    {
+        using var data = new TempDirectory();
+        using var output = new TempDirectory();
+        WriteLearnableDataset(data.Path, trainCount: 2_500, testCount: 500);
+
+        int exitCode = Chapter11App.Run(new[] { "all", "--quick", "--data", data.Path, "--output", output.Path, "--threads", "1" });
+
+        Assert.Equal(0, exitCode);
+        Assert.Equal(8, Chapter11App.Experiments.Count);
+        foreach (var experiment in Chapter11App.Experiments.Keys)
+        {
+            string folder = Path.Combine(output.Path, experiment);
+            string markdown = File.ReadAllText(Path.Combine(folder, "results.md"));
+            Assert.StartsWith("# ", markdown);
+            Assert.Contains("| --- |", markdown);
+            using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "results.json")));
+            var numbers = json.RootElement.GetProperty("Numbers").EnumerateObject().ToList();
+            Assert.NotEmpty(numbers);
+            foreach (var number in numbers)
+            {
+                double value = number.Value.GetDouble();
+                Assert.True(double.IsFinite(value), $"{experiment}: {number.Name} = {value}");
+                if (number.Name.Contains("accuracy", StringComparison.Ordinal))
+                    Assert.InRange(value, 0, 1);
+                else if (number.Name.Contains("gradient norm", StringComparison.Ordinal))
+                    Assert.True(value >= 0, $"{experiment}: {number.Name} = {value} should be >= 0 (a vanished gradient is 0)");
+                else
+                    Assert.True(value > 0, $"{experiment}: {number.Name} = {value} should be > 0");
+            }
+            var plots = json.RootElement.GetProperty("Plots").EnumerateArray().Select(p => p.GetString()!).ToList();
+            Assert.NotEmpty(plots);
+            foreach (var plot in plots)
+            {
+                var bytes = File.ReadAllBytes(Path.Combine(folder, plot));
+                Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, bytes.Take(4));
+            }
+            Assert.Empty(Directory.GetFiles(folder, "*.tmp*"));
+        }
+        // The numbers are about learning, not just finite: ten separable synthetic classes are learnt well above chance.
+        using var activations = JsonDocument.Parse(File.ReadAllText(Path.Combine(output.Path, "activations", "results.json")));
+        Assert.True(activations.RootElement.GetProperty("Numbers").GetProperty("ReLU/test accuracy").GetDouble() > 0.5);
+    }
+
+    // Class c is a bright horizontal band at rows 2c..2c+4 over noise, so every experiment has something to learn.
+    private static void WriteLearnableDataset(string directory, int trainCount, int testCount)
+    {
+        var random = new Random(7);
+        void Write(FashionMnistFile images, FashionMnistFile labels, int count)
+        {
+            var pixels = new byte[count * 784];
+            var classes = new byte[count];
+            for (int i = 0; i < count; i++)
+            {
+                int c = random.Next(10);
+                classes[i] = (byte)c;
+                for (int p = 0; p < 784; p++)
+                {
+                    int row = p / 28;
+                    bool band = row >= 2 * c + 2 && row < 2 * c + 6;
+                    pixels[i * 784 + p] = (byte)Math.Clamp((band ? 150 : 30) + random.Next(-30, 31), 0, 255);
+                }
+            }
+            WriteIdx(images.PathIn(directory), pixels, 0x00000803, count, 28, 28);
+            WriteIdx(labels.PathIn(directory), classes, 0x00000801, count);
+        }
+        Write(FashionMnist.TrainImages, FashionMnist.TrainLabels, trainCount);
+        Write(FashionMnist.TestImages, FashionMnist.TestLabels, testCount);
+    }
+
+    private static void WriteIdx(string path, byte[] data, int magic, params int[] dimensions)
+    {
+        var header = new byte[4 * (1 + dimensions.Length)];
+        BinaryPrimitives.WriteInt32BigEndian(header, magic);
+        for (int i = 0; i < dimensions.Length; i++)
+            BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4 * (i + 1)), dimensions[i]);
+        using var file = File.Create(path);
+        using var gzip = new GZipStream(file, CompressionLevel.Fastest);
+        gzip.Write(header);
+        gzip.Write(data);
+    }
+}
