@@ -14,6 +14,11 @@ public abstract partial class TrainingOptions
     /// <summary>The L2 factor: <see cref="L2"/>, or 0 where it is unset and unresolved.</summary>
     internal double L2Factor => L2 ?? 0;
 
+    /// <summary>The hidden widths the size-dependent defaults choose when <see cref="DeepNeuralNetworkOptions.HiddenLayers"/> is unset.</summary>
+    internal virtual void ResolveArchitecture(bool compact)
+    {
+    }
+
     /// <summary>The fraction held out: <see cref="ValidationFraction"/>, or 0 where it is unset and unresolved.</summary>
     internal double HeldOutFraction => ValidationFraction ?? 0;
 }

@@ -105,7 +105,7 @@ internal sealed class TrainingCore
         // Dropout draws from libtorch's global generator; everything else uses our own, so both are seeded.
         torch.manual_seed(seed);
         using var generator = new Generator((ulong)seed);
-        var network = _factory.Create(sampleShape, objective.OutputWidth, generator);
+        var network = _factory.Create(sampleShape, objective.OutputWidth, options, generator);
         // The model built from the network owns it from then on; until then a failure frees it here.
         bool handedOver = false;
         try
