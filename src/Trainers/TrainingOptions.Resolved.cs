@@ -14,7 +14,10 @@ public abstract partial class TrainingOptions
     /// <summary>The L2 factor: <see cref="L2"/>, or 0 where it is unset and unresolved.</summary>
     internal double L2Factor => L2 ?? 0;
 
-    /// <summary>The hidden widths the size-dependent defaults choose when <see cref="DeepNeuralNetworkOptions.HiddenLayers"/> is unset.</summary>
+    /// <summary>
+    /// Fills in the unset architecture options that depend on the data; <paramref name="compact"/>: the small-data
+    /// defaults apply to at most 10,000 rows of class labels. None here; the MLP's hidden widths in <see cref="DeepNeuralNetworkOptions"/>.
+    /// </summary>
     internal virtual void ResolveArchitecture(bool compact)
     {
     }

@@ -31,10 +31,12 @@ public abstract partial class TrainingOptions
     /// <summary>
     /// L2 penalty factor λ₂: the loss gains λ₂·Σw² over the network's penalised weights, as for <see cref="L1"/> (Keras
     /// semantics, no ½). Must be finite and &gt;= 0. Default: null, resolved at <c>Fit</c>: when the small-data defaults
-    /// apply (see <see cref="ValidationFraction"/>) to at most 10,000 rows, 0.001 for class labels and 0.03 for a
-    /// numeric label (a squared error is fitted by finite weights and a noisy regression needs the shrinkage, while a
-    /// cross-entropy keeps rewarding larger weights and a stronger penalty under-fits clean tables: measured in
-    /// BENCHMARKS.md, "A smaller network for small tables"); otherwise 0.
+    /// apply (see <see cref="ValidationFraction"/>) to n &lt;= 10,000 rows, 0.001 for class labels and 10 / n for a numeric
+    /// label (0.1 at 100 rows, 0.028 at 354, 0.001 at 10,000): a squared error is fitted by finite weights and a noisy
+    /// regression needs the shrinkage, while a cross-entropy keeps rewarding larger weights and a stronger penalty
+    /// under-fits clean tables; the penalty is added to the mean loss, so for a regression it falls as the rows grow,
+    /// keeping its weight against the summed loss constant (measured in BENCHMARKS.md, "A smaller network for small
+    /// tables"); otherwise 0.
     /// </summary>
     public double? L2 { get; set; }
 
@@ -94,7 +96,7 @@ public abstract partial class TrainingOptions
     /// 100 &lt;= n &lt;= 50,000, the <b>small-data defaults</b> apply: 0.15 of the rows are held out (stratified for class
     /// labels, seeded), <see cref="EarlyStopping"/> becomes validation-loss early stopping with patience 10 that restores
     /// the best epoch's weights, an unset <see cref="Epochs"/> becomes 200, and up to 10,000 rows an unset
-    /// <see cref="L2"/> becomes 0.001 for class labels or 0.03 for a numeric label and an unset
+    /// <see cref="L2"/> becomes 0.001 for class labels or 10 / n for a numeric label, and for class labels an unset
     /// <c>DeepNeuralNetworkOptions.HiddenLayers</c> becomes { 100 }; the choice is written to <c>mlContext.Log</c> in
     /// one line. Otherwise it resolves to 0 (every row trains), with 10 epochs, L2 0, { 300, 100 } and no early
     /// stopping. On a few hundred to tens of thousands of rows a fixed 10 epochs under-trains clean tables and

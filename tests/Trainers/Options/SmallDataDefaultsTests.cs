@@ -54,9 +54,9 @@ public sealed class SmallDataDefaultsTests
         // The compact network and the automatic L2 stop at 10,000 rows; the hold-out and early stopping go on to 50,000.
         bool compact = rows <= 10_000;
         AssertSmallDataDefaults(Resolve(options, rows), l2: compact ? 0.001 : 0, hiddenLayers: compact ? new[] { 100 } : new[] { 300, 100 });
-        // A numeric label gets the stronger L2 of a regression, with the same network.
+        // A numeric label gets the row-scaled L2 of a regression (10 / n: 0.1 at 100 rows, 0.001 at 10,000) and keeps the 300-100 network.
         var regression = SmallDataDefaults.Resolve(options, rows, classLabels: false, Discarded.Add);
-        AssertSmallDataDefaults(regression, l2: compact ? 0.03 : 0, hiddenLayers: compact ? new[] { 100 } : new[] { 300, 100 });
+        AssertSmallDataDefaults(regression, l2: compact ? 10.0 / rows : 0, hiddenLayers: new[] { 300, 100 });
         // The user's object is not touched: another Fit, on other data, resolves again.
         Assert.Null(options.ValidationFraction);
         Assert.Null(options.EarlyStopping);
@@ -94,7 +94,7 @@ public sealed class SmallDataDefaultsTests
         Assert.Equal(0.001, set.L2);
         var linear = SmallDataDefaults.Resolve(new DeepNeuralNetworkOptions { HiddenLayers = [] }, 500, classLabels: false, Discarded.Add);
         Assert.Empty(((DeepNeuralNetworkOptions)linear).HiddenLayers!);
-        Assert.Equal(0.03, linear.L2);
+        Assert.Equal(10.0 / 500, linear.L2);
 
         // Reused layers come from a network of known widths: an unset HiddenLayers stays { 300, 100 } on small data too.
         using var source = new MLContext(seed: 1).MulticlassClassification.Trainers.DeepNeuralNetwork(new DeepNeuralNetworkOptions
@@ -149,7 +149,7 @@ public sealed class SmallDataDefaultsTests
         log.Clear();
         SmallDataDefaults.Resolve(new DeepNeuralNetworkOptions { Epochs = 30, HiddenLayers = new[] { 64, 32 } }, 1_200, classLabels: false, log.Add);
         Assert.StartsWith("Small data (1,200 rows): holding out 15 % for validation, ", Assert.Single(log));
-        Assert.Contains("up to 30 epochs (set), L2 0.03, hidden layers 64-32 (set). ", log[0]);
+        Assert.Contains("up to 30 epochs (set), L2 0.00833 (10 / rows), hidden layers 64-32 (set). ", log[0]);
 
         log.Clear();
         Resolve(new DeepNeuralNetworkOptions(), 20_000, log);
@@ -272,21 +272,22 @@ public sealed class SmallDataDefaultsTests
     }
 
     [Fact]
-    public void FitBuildsTheCompactNetworkOnSmallDataAndTheWideOneWhenTheRuleIsOff()
+    public void FitBuildsTheCompactNetworkForSmallClassTablesAndTheWideOneOtherwise()
     {
-        static long[][] Weights(DeepNeuralNetworkOptions options)
-        {
-            var ml = new MLContext(seed: 1);
-            using var model = ml.Regression.Trainers.DeepNeuralNetwork(options).Fit(SyntheticData.Friedman1(ml, 150, seed: 2).Data);
-            return model.Network.named_parameters().Where(p => p.name.EndsWith(".weight", StringComparison.Ordinal))
-                .Select(p => p.parameter.shape).ToArray();
-        }
-        // 150 rows: one hidden layer of 100 (Friedman1 has 10 features), then the output.
-        Assert.Equal(new[] { new long[] { 100, 10 }, new long[] { 1, 100 } },
-            Weights(new DeepNeuralNetworkOptions { Seed = 1, NumberOfThreads = 1, Epochs = 2 }));
+        static long[][] Weights(DeepNeuralNetworkTransformer model) =>
+            model.Network.named_parameters().Where(p => p.name.EndsWith(".weight", StringComparison.Ordinal)).Select(p => p.parameter.shape).ToArray();
+        var ml = new MLContext(seed: 1);
+        var classes = SyntheticData.Blobs(ml, 150, 4, classes: 3, seed: 2).Data;
+        // 150 rows of class labels: one hidden layer of 100 (4 features, 3 classes), then the output.
+        using (var compact = ml.MulticlassClassification.Trainers.DeepNeuralNetwork(new DeepNeuralNetworkOptions { Seed = 1, NumberOfThreads = 1, Epochs = 2 }).Fit(classes))
+            Assert.Equal(new[] { new long[] { 100, 4 }, new long[] { 3, 100 } }, Weights(compact));
         // ValidationFraction = 0 turns the rule off: the 300-100 network of the other defaults.
-        Assert.Equal(new[] { new long[] { 300, 10 }, new long[] { 100, 300 }, new long[] { 1, 100 } },
-            Weights(new DeepNeuralNetworkOptions { Seed = 1, NumberOfThreads = 1, Epochs = 2, ValidationFraction = 0 }));
+        using (var wide = ml.MulticlassClassification.Trainers.DeepNeuralNetwork(new DeepNeuralNetworkOptions { Seed = 1, NumberOfThreads = 1, Epochs = 2, ValidationFraction = 0 }).Fit(classes))
+            Assert.Equal(new[] { new long[] { 300, 4 }, new long[] { 100, 300 }, new long[] { 3, 100 } }, Weights(wide));
+        // A numeric label keeps the 300-100 network on small data too (Friedman1 has 10 features).
+        using (var regression = ml.Regression.Trainers.DeepNeuralNetwork(new DeepNeuralNetworkOptions { Seed = 1, NumberOfThreads = 1, Epochs = 2 })
+            .Fit(SyntheticData.Friedman1(ml, 150, seed: 2).Data))
+            Assert.Equal(new[] { new long[] { 300, 10 }, new long[] { 100, 300 }, new long[] { 1, 100 } }, Weights(regression));
     }
 
     private static byte[] Onnx(MulticlassDeepNeuralNetworkTransformer model)
