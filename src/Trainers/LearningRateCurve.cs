@@ -73,7 +73,7 @@ public sealed class LearningRateCurve
     /// </summary>
     public double ValleyLearningRate { get; }
 
-    /// <summary>Writes the raw and smoothed loss against the rate on a log axis, with both suggestions marked, to a PNG (atomically).</summary>
+    /// <summary>Writes the raw and smoothed loss against the rate on a log axis, with the three suggested rates marked, to a PNG (atomically).</summary>
     /// <param name="pngPath">Where to write the PNG; its folder is created if missing, an existing file is replaced.</param>
     /// <param name="width">Image width in pixels; default 1000 (at least 200).</param>
     /// <param name="height">Image height in pixels; default 600 (at least 150).</param>

@@ -19,7 +19,9 @@ public static class Callbacks
     public static ExperimentResult Run(ExperimentSettings settings)
     {
         int epochs = settings.EpochsOr(15, quick: 6);
-        int interruptAfter = Math.Max(1, epochs / 2);
+        if (epochs < 2)
+            throw new ArgumentOutOfRangeException(nameof(settings), epochs, "The callbacks experiment needs --epochs 2 or more: it interrupts the run half-way and resumes it.");
+        int interruptAfter = epochs / 2;
         int patience = settings.Quick ? 2 : 3;
         var result = new ExperimentResult($"Callbacks: early stopping, checkpoint and resume, TensorBoard ({epochs} epochs)", settings.OutputDirectory,
             "run", "epochs trained", "best epoch", "best validation loss", "test accuracy", "seconds");
@@ -41,7 +43,7 @@ public static class Callbacks
         double straightSeconds = clock.Elapsed.TotalSeconds;
         double straightAccuracy = ImageData.Accuracy(ml, straight, test);
         int lowestLossEpoch = LowestValidationLossEpoch(straight.History);
-        result.Table.Add($"without early stopping (last epoch's weights)", straight.History.Epochs.Count, $"{lowestLossEpoch} (lowest validation loss)",
+        result.Table.Add("without early stopping (last epoch's weights)", straight.History.Epochs.Count, $"{lowestLossEpoch} (lowest validation loss)",
             BestValidationLoss(straight.History), straightAccuracy, straightSeconds.ToString("F0"));
 
         // 2. Early stopping on the validation loss, best weights restored.
