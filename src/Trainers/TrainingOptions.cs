@@ -171,7 +171,11 @@ public abstract partial class TrainingOptions
     /// <summary>Folder for TensorBoard event files (per-epoch scalars, weight and gradient histograms). Default: null.</summary>
     public string? TensorBoardLogDirectory { get; set; }
 
-    /// <summary>Receives an <see cref="EpochReport"/> after every epoch, on the training thread. Default: null.</summary>
+    /// <summary>
+    /// Receives an <see cref="EpochReport"/> after every epoch, on the training thread, once the epoch's checkpoint (if any)
+    /// is written: cancelling the <c>Fit</c>'s token from here stops the run before the next epoch's first batch, and a later
+    /// <c>Fit</c> resumes after this epoch. Default: null.
+    /// </summary>
     public IProgress<EpochReport>? Progress { get; set; }
 
     /// <summary>Whether per-layer gradient norms are recorded each epoch (see <see cref="DeepNeuralNetworkTransformer.GradientNorms"/>). Default: true.</summary>
