@@ -30,6 +30,9 @@ internal static class FirstEpoch
         for (int fit = 1; fit <= fits; fit++)
         {
             var options = Options(config, batch, epochs, threads, data.Validation);
+            // What the per-step gradient norms cost: the same Fit without them.
+            if (args.Flag("--no-grad-norms"))
+                options.RecordGradientNorms = false;
             var steps = new StepClock();
             if (probe)
                 options.AdditionalCallbacks.Add(steps);
