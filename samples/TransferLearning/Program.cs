@@ -3,8 +3,10 @@
 // phase 2 (the top residual block fine-tuned with the head), held-out accuracy after each, then the model saved,
 // reloaded and asked about a few held-out photos by class name.
 //
-// Usage: dotnet run -c Release --project samples/TransferLearning [-- --folds 5] [-- --data <folder>]
+// Usage: dotnet run -c Release --project samples/TransferLearning [-- --folds 5] [-- --data <folder>] [-- --validation 0.2]
 //   --folds K: also report the mean held-out accuracy of both phases over K stratified folds.
+//   --validation F: hold out F of the training photos as validation data in both phases, so that phase 2 is kept only
+//     when its validation loss is not above phase 1's (FineTuning.KeepPhase1WhenNotBetter); default 0, none.
 using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -13,6 +15,7 @@ using MLNetDeep.Trainers;
 
 var folder = Argument("--data") ?? FindFlowers();
 var folds = int.Parse(Argument("--folds") ?? "0");
+var validationFraction = double.Parse(Argument("--validation") ?? "0", System.Globalization.CultureInfo.InvariantCulture);
 const int Seed = 1;
 
 var mlContext = new MLContext(seed: Seed);
@@ -68,6 +71,7 @@ return 0;
         ImageColumnName = "Image",
         Seed = Seed,
         FineTuning = null,
+        ValidationFraction = validationFraction,
         // The features of each photo are kept here between runs (and folds): ML.NET's bottleneck cache.
         FeatureCacheDirectory = Path.Combine(Path.GetTempPath(), "mlnetdeep-flowers-features"),
         Progress = verbose ? new ConsoleProgress(r => Report("phase 1", r)) : null,
@@ -108,7 +112,11 @@ return 0;
     var both = trainer.Fit(trainData);
     var phase2 = mlContext.MulticlassClassification.Evaluate(both.Transform(testData)).MacroAccuracy;
     if (verbose)
+    {
         Console.WriteLine($"phase 2 (with phase 1 repeated from cached features): {clock.Elapsed.TotalSeconds:F1} s; train accuracy {mlContext.MulticlassClassification.Evaluate(both.Transform(trainData)).MacroAccuracy:F4}");
+        if (validationFraction > 0)
+            Console.WriteLine($"validation loss: phase 1 {both.HeadHistory.Epochs[^1].ValidationLoss:F4}, phase 2 {both.FineTuningHistory!.Epochs[^1].ValidationLoss:F4}; phase 2 kept: {both.FineTuningKept}");
+    }
     return (phase1, phase2, both, selection?.ChosenL2);
 }
 

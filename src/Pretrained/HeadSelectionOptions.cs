@@ -7,6 +7,8 @@ namespace MLNetDeep.Pretrained;
 /// penalty tuned on held-out training data. Only the training data is used, never a validation or test set. The
 /// features are computed once, so each candidate costs only head fits (on flowers-small, 150 images and the default
 /// grid: 25 fits of 50 epochs, a few seconds each on 2 CPU cores). The chosen value also applies to phase 2's head.
+/// The fold fits take no <see cref="ImageTransferLearningOptions.ValidationFraction"/> split (the held-out fold is
+/// their validation), unless <see cref="ImageTransferLearningOptions.EarlyStopping"/> needs validation data.
 /// </summary>
 public sealed class HeadSelectionOptions
 {

@@ -16,7 +16,7 @@ internal static class HeadSelection
     /// <param name="environment">The host environment the head trainers run in.</param>
     /// <param name="host">Receives the per-candidate log lines.</param>
     /// <param name="selection">The grid and fold count.</param>
-    /// <param name="headOptions">The head's options with the candidate's L2 set; progress and checkpoints are turned off here.</param>
+    /// <param name="headOptions">The head's options with the candidate's L2 set; progress, checkpoints and (without early stopping) validation data are turned off here.</param>
     /// <param name="label">The training label column (key type and key values).</param>
     /// <param name="classes">Each training row's class index.</param>
     /// <param name="features">The rows' cached features, row after row.</param>
@@ -47,6 +47,10 @@ internal static class HeadSelection
                 var options = headOptions(l2);
                 options.Progress = null;
                 options.CheckpointDirectory = null;
+                // The held-out fold is the validation here; a ValidationFraction split would only take training rows
+                // away from the fold's head, unless early stopping needs the validation metric.
+                if (options.EarlyStopping is null)
+                    (options.ValidationFraction, options.ValidationSet) = (0, null);
                 using var head = new MulticlassDeepNeuralNetworkTrainer(environment, options).Fit(Subset(context, label, classes, features, featureCount, train), cancellationToken);
                 var scored = head.Transform(Subset(context, label, classes, features, featureCount, held));
                 var probabilities = scored.GetColumn<float[]>("Score").ToArray();
