@@ -34,6 +34,7 @@ internal static class ImageExtractionBench
         Console.WriteLine($"decoded {count} images to {graph.DecodedSize}x{graph.DecodedSize} in {clock.Elapsed.TotalSeconds:F2} s (not timed below, except by 'estimator')");
 
         // ort-nospin-*: the bare session with ONNX Runtime's intra-op spin-waiting off (session.intra_op.allow_spinning = 0).
+        // extractor-*: OnnxFeatureExtractor's default, spinning off since issue 16's follow-up; extractor-spin-*: AllowSpinning = true, ORT's default (the extractor before).
         string[] contenders = args.List("--contenders", $"extractor-b{batch},extractor-b1,ort-b{batch},ort-b1,estimator-b{batch}");
         var samples = new List<(int Round, int Threads, string Contender, double Seconds, double CpuSeconds)>();
         using var csv = new CsvWriter(Path.Combine(dir, "images-extraction.csv"), "round", "threads", "contender", "images", "seconds", "cpu_seconds", "load_average");
@@ -84,7 +85,13 @@ internal static class ImageExtractionBench
         IDisposable? owned;
         if (contender.StartsWith("extractor", StringComparison.Ordinal))
         {
-            var extractor = new OnnxFeatureExtractor(graph.Model, new OnnxFeatureExtractorOptions { BatchSize = batch, IntraOpThreads = threads, OutputName = BackboneGraph.FeaturesOutput });
+            var extractor = new OnnxFeatureExtractor(graph.Model, new OnnxFeatureExtractorOptions
+            {
+                BatchSize = batch,
+                IntraOpThreads = threads,
+                OutputName = BackboneGraph.FeaturesOutput,
+                AllowSpinning = contender.StartsWith("extractor-spin", StringComparison.Ordinal),
+            });
             owned = extractor;
             extractor.Extract(pixels.AsSpan(0, Math.Min(batch, count) * graph.PixelCount), Math.Min(batch, count));
             pass = () => extractor.Extract(pixels, count);

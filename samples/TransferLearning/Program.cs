@@ -3,8 +3,10 @@
 // phase 2 (the top residual block fine-tuned with the head), held-out accuracy after each, then the model saved,
 // reloaded and asked about a few held-out photos by class name.
 //
-// Usage: dotnet run -c Release --project samples/TransferLearning [-- --folds 5] [-- --data <folder>]
+// Usage: dotnet run -c Release --project samples/TransferLearning [-- --folds 5] [-- --data <folder>] [-- --validation 0.2]
 //   --folds K: also report the mean held-out accuracy of both phases over K stratified folds.
+//   --validation F: hold out F of the training photos as validation data in both phases, so that phase 2 is kept only
+//     when its validation loss is not above phase 1's (FineTuning.KeepPhase1WhenNotBetter); default 0, none.
 using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -13,6 +15,7 @@ using MLNetDeep.Trainers;
 
 var folder = Argument("--data") ?? FindFlowers();
 var folds = int.Parse(Argument("--folds") ?? "0");
+var validationFraction = double.Parse(Argument("--validation") ?? "0", System.Globalization.CultureInfo.InvariantCulture);
 const int Seed = 1;
 
 var mlContext = new MLContext(seed: Seed);
@@ -26,7 +29,7 @@ Console.WriteLine($"{photos.Count} photos of {photos.Select(p => p.Class).Distin
 var (train, test) = StratifiedSplit(photos, heldOut: 0.25, seed: Seed);
 Console.WriteLine($"stratified split (seed {Seed}): {train.Count} for training, {test.Count} held out");
 var clock = Stopwatch.StartNew();
-var (phase1, phase2, model) = TrainBothPhases(train, test, verbose: true);
+var (phase1, phase2, model, _) = TrainBothPhases(train, test, verbose: true);
 Console.WriteLine($"phase 1 held-out accuracy: {phase1:F4}");
 Console.WriteLine($"phase 2 held-out accuracy: {phase2:F4}");
 Console.WriteLine($"both phases: {clock.Elapsed.TotalSeconds:F1} s");
@@ -48,10 +51,10 @@ if (folds > 1)
     clock.Restart();
     foreach (var (foldTrain, foldTest) in StratifiedFolds(photos, folds, Seed))
     {
-        var (a, b, foldModel) = TrainBothPhases(foldTrain, foldTest, verbose: false);
+        var (a, b, foldModel, l2) = TrainBothPhases(foldTrain, foldTest, verbose: false);
         foldModel.Dispose();
         scores.Add((a, b));
-        Console.WriteLine($"fold {scores.Count}: phase 1 {a:F4}, phase 2 {b:F4}");
+        Console.WriteLine($"fold {scores.Count}: phase 1 {a:F4}, phase 2 {b:F4}, chosen L2 {l2}");
     }
     Console.WriteLine($"{folds}-fold mean held-out accuracy: phase 1 {scores.Average(s => s.Phase1):F4}, phase 2 {scores.Average(s => s.Phase2):F4} ({clock.Elapsed.TotalSeconds:F0} s)");
 }
@@ -60,7 +63,7 @@ return 0;
 // Phase 1 alone, then both phases from the same trainer: the backbone features are computed once and cached, and the
 // same seed repeats the same phase 1 (50 epochs on cached features take a second), so the second fit's phase 1 is the
 // model the first one measured, and its phase 2 starts from it.
-(double Phase1, double Phase2, ImageClassificationTransformer Model) TrainBothPhases(List<Photo> trainPhotos, List<Photo> testPhotos, bool verbose)
+(double Phase1, double Phase2, ImageClassificationTransformer Model, double? ChosenL2) TrainBothPhases(List<Photo> trainPhotos, List<Photo> testPhotos, bool verbose)
 {
     var options = new ImageTransferLearningOptions
     {
@@ -68,6 +71,7 @@ return 0;
         ImageColumnName = "Image",
         Seed = Seed,
         FineTuning = null,
+        ValidationFraction = validationFraction,
         // The features of each photo are kept here between runs (and folds): ML.NET's bottleneck cache.
         FeatureCacheDirectory = Path.Combine(Path.GetTempPath(), "mlnetdeep-flowers-features"),
         Progress = verbose ? new ConsoleProgress(r => Report("phase 1", r)) : null,
@@ -78,9 +82,19 @@ return 0;
     var clock = Stopwatch.StartNew();
     var headOnly = trainer.Fit(trainData);
     var phase1 = mlContext.MulticlassClassification.Evaluate(headOnly.Transform(testData)).MacroAccuracy;
+    var selection = headOnly.HeadSelection;
     if (verbose)
+    {
+        // The head's L2 was chosen by 5-fold cross-validation on the training photos only (HeadSelection, on by default).
+        if (selection is not null)
+            Console.WriteLine($"head selection ({selection.Folds} folds on the training photos): " +
+                string.Join(", ", selection.Candidates.Select(c => $"L2 {c.L2}: {c.Accuracy:F4}")) + $"; chosen L2 {selection.ChosenL2}");
         Console.WriteLine($"phase 1 held-out accuracy: {phase1:F4} (train {mlContext.MulticlassClassification.Evaluate(headOnly.Transform(trainData)).MacroAccuracy:F4}; {clock.Elapsed.TotalSeconds:F1} s)");
+    }
     headOnly.Dispose();
+    // The second fit repeats phase 1 with the L2 the selection chose, instead of selecting again: the same head, bit for bit.
+    if (selection is not null)
+        (options.HeadSelection, options.L2) = (null, selection.ChosenL2);
 
     // Phase 2 with its defaults (FineTuningOptions); the progress reports of the repeated phase 1 come first and are not printed again.
     options.FineTuning = new FineTuningOptions();
@@ -98,8 +112,12 @@ return 0;
     var both = trainer.Fit(trainData);
     var phase2 = mlContext.MulticlassClassification.Evaluate(both.Transform(testData)).MacroAccuracy;
     if (verbose)
+    {
         Console.WriteLine($"phase 2 (with phase 1 repeated from cached features): {clock.Elapsed.TotalSeconds:F1} s; train accuracy {mlContext.MulticlassClassification.Evaluate(both.Transform(trainData)).MacroAccuracy:F4}");
-    return (phase1, phase2, both);
+        if (validationFraction > 0)
+            Console.WriteLine($"validation loss: phase 1 {both.HeadHistory.Epochs[^1].ValidationLoss:F4}, phase 2 {both.FineTuningHistory!.Epochs[^1].ValidationLoss:F4}; phase 2 kept: {both.FineTuningKept}");
+    }
+    return (phase1, phase2, both, selection?.ChosenL2);
 }
 
 static void Report(string phase, EpochReport r) =>

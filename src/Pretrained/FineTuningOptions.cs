@@ -74,4 +74,14 @@ public sealed class FineTuningOptions
 
     /// <summary>Stops fine-tuning when the monitored metric stops improving and keeps the best epoch's weights; default null (all epochs run). A validation metric needs ImageTransferLearningOptions.ValidationFraction or ValidationSet.</summary>
     public Trainers.EarlyStoppingOptions? EarlyStopping { get; set; }
+
+    /// <summary>
+    /// Whether the model keeps phase 2's weights only when they are not worse on the validation data than phase 1's;
+    /// default true. With validation data (<see cref="ImageTransferLearningOptions.ValidationFraction"/> or
+    /// <see cref="ImageTransferLearningOptions.ValidationSet"/>), the validation loss of phase 2's kept epoch (its last,
+    /// or its best under <see cref="EarlyStopping"/>) is compared with phase 1's; when it is higher, the returned model
+    /// is phase 1's (<see cref="ImageClassificationTransformer.FineTuningKept"/> is false, the history stays, and the
+    /// MLContext log gets a warning). Without validation data nothing can be compared and phase 2 is kept. False always keeps phase 2.
+    /// </summary>
+    public bool KeepPhase1WhenNotBetter { get; set; } = true;
 }

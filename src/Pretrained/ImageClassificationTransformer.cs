@@ -22,9 +22,11 @@ public sealed class ImageClassificationTransformer : ITransformer, IDisposable
     private readonly byte[] _onnxModel;
 
     internal ImageClassificationTransformer(TransformerChain<ITransformer> scoringChain, byte[] onnxModel, ImageBackbone backbone,
-        string imageColumnName, Transforms.Imaging.ImageColumnKind imageColumnKind, int classCount, TrainingHistory headHistory, TrainingHistory? fineTuningHistory, int seed,
-        MulticlassDeepNeuralNetworkTransformer head, TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>? fineTunedNetwork)
+        string imageColumnName, Transforms.Imaging.ImageColumnKind imageColumnKind, int classCount, TrainingHistory headHistory, TrainingHistory? fineTuningHistory, bool? fineTuningKept, int seed,
+        MulticlassDeepNeuralNetworkTransformer head, TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>? fineTunedNetwork,
+        HeadSelectionReport? headSelection)
     {
+        HeadSelection = headSelection;
         ScoringChain = scoringChain;
         _onnxModel = onnxModel;
         Backbone = backbone;
@@ -33,6 +35,7 @@ public sealed class ImageClassificationTransformer : ITransformer, IDisposable
         ClassCount = classCount;
         HeadHistory = headHistory;
         FineTuningHistory = fineTuningHistory;
+        FineTuningKept = fineTuningKept;
         Seed = seed;
         Head = head;
         FineTunedNetwork = fineTunedNetwork;
@@ -57,6 +60,16 @@ public sealed class ImageClassificationTransformer : ITransformer, IDisposable
 
     /// <summary>Phase 2: the fine-tuning epochs; null when fine-tuning was off.</summary>
     public TrainingHistory? FineTuningHistory { get; }
+
+    /// <summary>
+    /// Whether the model holds phase 2's weights: true when fine-tuning ran and was kept, false when
+    /// <see cref="FineTuningOptions.KeepPhase1WhenNotBetter"/> returned phase 1's model because phase 2's validation loss was
+    /// higher (<see cref="FineTuningHistory"/> still shows its epochs), null when fine-tuning was off.
+    /// </summary>
+    public bool? FineTuningKept { get; }
+
+    /// <summary>The cross-validation that chose the head's L2 (<see cref="ImageTransferLearningOptions.HeadSelection"/>); null when it was off or could not run.</summary>
+    public HeadSelectionReport? HeadSelection { get; }
 
     /// <summary>The seed the run used.</summary>
     public int Seed { get; }

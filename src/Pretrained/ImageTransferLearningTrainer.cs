@@ -89,10 +89,15 @@ public sealed class ImageTransferLearningTrainer : IEstimator<ImageClassificatio
         if (Options.ValidationSet is { } validationSet)
             (validationRows, headValidation) = ValidationFeatures(validationSet, label, kind, graph, featureCount, host, context, cancellationToken);
 
-        var headOptions = HeadOptions(seed, headValidation);
+        var classes = rows.Select(r => r.Class).ToArray();
+        var selection = Options.HeadSelection is { } grid
+            ? HeadSelection.Run(_environment, host, grid, l2 => HeadOptions(seed, headValidation, l2), label, classes, features, featureCount, seed, cancellationToken)
+            : null;
+        var headOptions = HeadOptions(seed, headValidation, selection?.ChosenL2 ?? Options.L2);
         var headTrainer = new MulticlassDeepNeuralNetworkTrainer(_environment, headOptions);
         var head = headTrainer.Fit(headData, cancellationToken);
         TrainedNetwork? fineTuned = null;
+        TrainingHistory? fineTuningHistory = null;
         try
         {
             byte[] bytes;
@@ -103,11 +108,23 @@ public sealed class ImageTransferLearningTrainer : IEstimator<ImageClassificatio
             else
             {
                 fineTuned = FineTuningPhase.Run(_environment, host, Options, graph, plan, rows, validationRows, label, head, headOptions, featureCount, seed, cancellationToken);
-                bytes = fineTuned.OnnxModel;
+                fineTuningHistory = fineTuned.Outcome.History;
+                if (Options.FineTuning!.KeepPhase1WhenNotBetter && Worse(fineTuningHistory, head.History) is { } comparison)
+                {
+                    host.Warning($"Phase 2 is not kept: its validation loss {comparison.Phase2:G4} (epoch {fineTuningHistory.BestEpoch}) is higher than phase 1's {comparison.Phase1:G4}, " +
+                        "so the model is phase 1's (FineTuning.KeepPhase1WhenNotBetter). Its history is in FineTuningHistory.");
+                    fineTuned.Network.Dispose();
+                    fineTuned = null;
+                    bytes = ImageModelExport.ToBytes(ImageModelExport.Splice(graph, graph.Model, head.Network, featureCount));
+                }
+                else
+                {
+                    bytes = fineTuned.OnnxModel;
+                }
             }
             var chain = ImageModelExport.CreateChain(_environment, input, Options.ImageColumnName, kind, Options.ImageFolder, graph.DecodedSize, bytes, Options.LabelColumnName, classCount);
             return new ImageClassificationTransformer(chain, bytes, Options.Backbone, Options.ImageColumnName, kind, classCount, head.History,
-                fineTuned?.Outcome.History, seed, head, fineTuned?.Network);
+                fineTuningHistory, plan is null ? null : fineTuned is not null, seed, head, fineTuned?.Network, selection);
         }
         catch
         {
@@ -115,6 +132,14 @@ public sealed class ImageTransferLearningTrainer : IEstimator<ImageClassificatio
             fineTuned?.Network.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Both phases' validation losses when phase 2's kept epoch is worse than phase 1's; null when it is not, or without validation data.</summary>
+    internal static (double Phase1, double Phase2)? Worse(TrainingHistory phase2, TrainingHistory phase1)
+    {
+        var after = phase2.Epochs.FirstOrDefault(e => e.Epoch == phase2.BestEpoch)?.ValidationLoss;
+        var before = phase1.Epochs.FirstOrDefault(e => e.Epoch == phase1.BestEpoch)?.ValidationLoss;
+        return after is { } a && before is { } b && a > b ? (b, a) : null;
     }
 
     private (List<ImageRow> Rows, IDataView Features) ValidationFeatures(IDataView validationSet, DataViewSchema.Column label, ImageColumnKind kind, BackboneGraph graph, int featureCount,
@@ -132,8 +157,9 @@ public sealed class ImageTransferLearningTrainer : IEstimator<ImageClassificatio
         return (rows, HeadData.Create(context, label, rows.Select(r => r.Class).ToArray(), features, rows.Count == 0 ? featureCount : width));
     }
 
-    private DeepNeuralNetworkOptions HeadOptions(int seed, IDataView? validation) => PhaseOptions.Shared(new DeepNeuralNetworkOptions
+    private DeepNeuralNetworkOptions HeadOptions(int seed, IDataView? validation, double l2) => PhaseOptions.Shared(new DeepNeuralNetworkOptions
     {
+        L2 = l2,
         HiddenLayers = Options.HiddenLayers,
         DropoutRate = Options.DropoutRate,
         LearningRate = Options.LearningRate,

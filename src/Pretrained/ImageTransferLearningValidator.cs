@@ -20,6 +20,12 @@ internal static class ImageTransferLearningValidator
         Require(options.LabelSmoothing is >= 0 and < 1, nameof(options.LabelSmoothing), options.LabelSmoothing, "from 0 up to, not including, 1");
         Require(options.ValidationFraction is >= 0 and < 1, nameof(options.ValidationFraction), options.ValidationFraction, "from 0 up to, not including, 1");
         Require(options.NumberOfThreads is null or >= 1, nameof(options.NumberOfThreads), options.NumberOfThreads, "null or at least 1");
+        if (options.HeadSelection is { } selection)
+        {
+            Require(selection.L2Values is { Count: > 0 } && selection.L2Values.All(v => v >= 0 && double.IsFinite(v)), "HeadSelection.L2Values",
+                selection.L2Values is null ? null : $"[{string.Join(", ", selection.L2Values)}]", "at least one value, each 0 or more");
+            Require(selection.Folds >= 2, "HeadSelection.Folds", selection.Folds, "at least 2");
+        }
         if (options.FineTuning is { } fine)
         {
             Require(fine.UnfrozenBlocks >= 1, "FineTuning.UnfrozenBlocks", fine.UnfrozenBlocks, "at least 1 (set FineTuning to null to train the head only)");

@@ -57,7 +57,7 @@ public sealed class OnnxFeatureExtractor : IDisposable
             model = OnnxBatchDimension.MakeDynamic(model);
         }
 
-        (_session, ExecutionProvider) = OnnxSessionFactory.Create(model.ToByteArray(), Options);
+        (_session, ExecutionProvider, SessionConfigEntries) = OnnxSessionFactory.Create(model.ToByteArray(), Options);
         try
         {
             InputName = Options.InputName ?? _session.InputMetadata.Keys.Single();
@@ -85,6 +85,9 @@ public sealed class OnnxFeatureExtractor : IDisposable
 
     /// <summary>Where the model runs: <c>"CPU"</c> or <c>"CUDA"</c>.</summary>
     public string ExecutionProvider { get; }
+
+    /// <summary>The session configuration entries the ONNX Runtime session was created with (<see cref="OnnxFeatureExtractorOptions.AllowSpinning"/>).</summary>
+    internal IReadOnlyDictionary<string, string> SessionConfigEntries { get; }
 
     /// <summary>The model input that samples are fed to.</summary>
     public string InputName { get; }

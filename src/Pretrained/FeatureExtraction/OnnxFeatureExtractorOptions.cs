@@ -10,6 +10,16 @@ public sealed record OnnxFeatureExtractorOptions
     public int IntraOpThreads { get; init; }
 
     /// <summary>
+    /// Whether ONNX Runtime's intra-op threads spin-wait for work between operators (ONNX Runtime's own default);
+    /// default <see langword="false"/>: the extractor sets <c>session.intra_op.allow_spinning</c> to "0". On 2 shared
+    /// cores the spinning cost 1.6× the CPU time per image at batch 1 and gave nothing at batch 32 (BENCHMARKS.md
+    /// section 9). Set true on a dedicated machine where the lowest latency of small batches matters more than CPU use.
+    /// </summary>
+    public bool AllowSpinning { get; init; }
+
+    internal Transforms.Onnx.OnnxSessionSettings SessionSettings => new(IntraOpThreads, AllowSpinning);
+
+    /// <summary>
     /// The CUDA device to run on; default <see langword="null"/>, the CPU. CUDA needs the application to reference
     /// Microsoft.ML.OnnxRuntime.Gpu; without it (or without a usable GPU) the extractor falls back to the CPU and
     /// reports a warning through <see cref="Warning"/>, or fails when <see cref="FallbackToCpu"/> is false.

@@ -11,8 +11,8 @@ namespace MLNetDeep.Pretrained.FeatureExtraction;
 /// </summary>
 internal static class OnnxSessionFactory
 {
-    public static (InferenceSession Session, string Provider) Create(byte[] model, OnnxFeatureExtractorOptions options) =>
-        OnnxSessions.Open(model, Request(options), options.IntraOpThreads, message => Warn(options, message));
+    public static OnnxSessions.OpenedSession Create(byte[] model, OnnxFeatureExtractorOptions options) =>
+        OnnxSessions.Open(model, Request(options), options.SessionSettings, message => Warn(options, message));
 
     private static GpuRequest Request(OnnxFeatureExtractorOptions options) => new(options.GpuDeviceId, options.FallbackToCpu,
         $"{nameof(OnnxFeatureExtractorOptions)}.{nameof(OnnxFeatureExtractorOptions.GpuDeviceId)}",

@@ -51,6 +51,8 @@ internal static class FineTuningPhase
             Epochs = fine.Epochs,
             BatchSize = fine.BatchSize ?? Math.Min(options.BatchSize, DefaultMaximumBatchSize),
             EarlyStopping = fine.EarlyStopping,
+            // The head's penalty as phase 1 used it (HeadSelection's choice, or the user's).
+            L2 = headOptions.L2,
         };
         PhaseOptions.Shared(trainingOptions, options, seed, validation, "phase2");
         var factory = new FineTuningNetworkFactory(plan, phase1.Network, headOptions, featureCount, withFrozenPart: augmentation is not null,

@@ -7,7 +7,7 @@ namespace MLNetDeep.Pretrained.Training;
 internal static class PhaseOptions
 {
     /// <summary>Sets the columns, optimizer, penalty, seed, validation, checkpoint subfolder, progress and threads of <paramref name="target"/>.</summary>
-    /// <param name="target">A phase's options, with its own rate, epochs, batch size and early stopping already set.</param>
+    /// <param name="target">A phase's options, with its own rate, epochs, batch size and early stopping already set, and its L2 when HeadSelection chose it (else the user's is set).</param>
     /// <param name="options">The user's options.</param>
     /// <param name="seed">The resolved seed.</param>
     /// <param name="validation">The phase's validation data (features or activations of the ValidationSet), or null for the user's ValidationFraction.</param>
@@ -18,7 +18,7 @@ internal static class PhaseOptions
         target.LabelColumnName = options.LabelColumnName;
         target.FeatureColumnName = HeadData.FeaturesColumn;
         target.Optimizer = options.Optimizer;
-        target.L2 = options.L2;
+        target.L2 ??= options.L2;
         target.Seed = seed;
         target.ValidationFraction = validation is null ? options.ValidationFraction : 0;
         target.ValidationSet = validation;

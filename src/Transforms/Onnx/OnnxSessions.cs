@@ -12,19 +12,20 @@ internal static class OnnxSessions
     /// </summary>
     /// <param name="model">The serialized ONNX model.</param>
     /// <param name="gpu">The device asked for and whether to fall back.</param>
-    /// <param name="intraOpThreads">ONNX Runtime's intra-op threads; 0 for its default.</param>
+    /// <param name="settings">The threads and spin-waiting of the session.</param>
     /// <param name="warning">Receives the fallback note.</param>
-    /// <returns>The session and "CUDA" or "CPU".</returns>
+    /// <returns>The session, "CUDA" or "CPU", and the configuration entries it was created with.</returns>
     /// <exception cref="InvalidOperationException">The GPU cannot be used and the request does not allow fallback.</exception>
-    public static (InferenceSession Session, string Provider) Open(byte[] model, GpuRequest gpu, int intraOpThreads, Action<string> warning)
+    public static OpenedSession Open(byte[] model, GpuRequest gpu, OnnxSessionSettings settings, Action<string> warning)
     {
         InferenceSession? cuda = null;
+        IReadOnlyDictionary<string, string> entries = new Dictionary<string, string>();
         GpuUnavailable? TryCuda(int device)
         {
             try
             {
                 using var cudaOptions = SessionOptions.MakeSessionOptionWithCudaProvider(device);
-                Configure(cudaOptions, intraOpThreads);
+                entries = settings.Apply(cudaOptions);
                 cuda = new InferenceSession(model, cudaOptions);
                 return null;
             }
@@ -37,18 +38,15 @@ internal static class OnnxSessions
             }
         }
         if (GpuPolicy.Choose(gpu, TryCuda, "run", "ONNX Runtime runs on the CPU", warning) is not null)
-            return (cuda!, "CUDA");
+            return new OpenedSession(cuda!, "CUDA", entries);
         using var cpuOptions = new SessionOptions();
-        Configure(cpuOptions, intraOpThreads);
-        return (new InferenceSession(model, cpuOptions), "CPU");
+        entries = settings.Apply(cpuOptions);
+        return new OpenedSession(new InferenceSession(model, cpuOptions), "CPU", entries);
     }
 
-    private static void Configure(SessionOptions sessionOptions, int intraOpThreads)
-    {
-        sessionOptions.GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL;
-        sessionOptions.ExecutionMode = ExecutionMode.ORT_SEQUENTIAL;
-        sessionOptions.InterOpNumThreads = 1;
-        if (intraOpThreads > 0)
-            sessionOptions.IntraOpNumThreads = intraOpThreads;
-    }
+    /// <summary>An opened session.</summary>
+    /// <param name="Session">The session.</param>
+    /// <param name="Provider">"CUDA" or "CPU".</param>
+    /// <param name="ConfigEntries">The session configuration entries it was created with.</param>
+    internal sealed record OpenedSession(InferenceSession Session, string Provider, IReadOnlyDictionary<string, string> ConfigEntries);
 }

@@ -15,6 +15,16 @@ public sealed class BatchPredictorOptions
     /// </summary>
     public int IntraOpThreads { get; set; }
 
+    /// <summary>
+    /// Whether ONNX Runtime's intra-op threads spin-wait for work between operators (ONNX Runtime's own default);
+    /// default <see langword="false"/>: MLNetDeep sets <c>session.intra_op.allow_spinning</c> to "0", because on a machine
+    /// whose cores are shared the spinning burns the CPU the work needs (BENCHMARKS.md section 9). Set true on a
+    /// dedicated machine where the lowest latency of small batches matters more than CPU use.
+    /// </summary>
+    public bool AllowSpinning { get; set; }
+
+    internal Onnx.OnnxSessionSettings SessionSettings => new(IntraOpThreads, AllowSpinning);
+
     internal void Validate()
     {
         if (BatchSize < 1)

@@ -8,6 +8,12 @@ public sealed class OnnxFeatureExtractorTests(ITestOutputHelper output)
 {
     private const int ImageSize = 3 * 224 * 224;
 
+    private static global::Onnx.ModelProto Relu() => new GraphBuilder()
+        .DynamicInput("x", "N", 4)
+        .Node("Relu", ["x"], ["y"])
+        .DynamicOutput("y", "N", 4)
+        .Build(opset: 13);
+
     [Fact]
     public void Batched_extraction_of_fixed_batch_ResNet18_matches_single_image_runs()
     {
@@ -35,11 +41,7 @@ public sealed class OnnxFeatureExtractorTests(ITestOutputHelper output)
     [Fact]
     public void Asking_for_a_GPU_without_the_CUDA_provider_falls_back_to_the_CPU_with_a_warning()
     {
-        var model = new GraphBuilder()
-            .DynamicInput("x", "N", 4)
-            .Node("Relu", ["x"], ["y"])
-            .DynamicOutput("y", "N", 4)
-            .Build(opset: 13);
+        var model = Relu();
         var warnings = new List<string>();
         using var extractor = new OnnxFeatureExtractor(model, new OnnxFeatureExtractorOptions { GpuDeviceId = 0, BatchSize = 2, Warning = warnings.Add });
         Assert.Equal("CPU", extractor.ExecutionProvider);
@@ -52,11 +54,7 @@ public sealed class OnnxFeatureExtractorTests(ITestOutputHelper output)
     [Fact]
     public void Asking_for_a_GPU_without_the_CUDA_provider_and_without_fallback_is_an_error_naming_both_options()
     {
-        var model = new GraphBuilder()
-            .DynamicInput("x", "N", 4)
-            .Node("Relu", ["x"], ["y"])
-            .DynamicOutput("y", "N", 4)
-            .Build(opset: 13);
+        var model = Relu();
         var warnings = new List<string>();
         var error = Assert.Throws<InvalidOperationException>(() =>
             new OnnxFeatureExtractor(model, new OnnxFeatureExtractorOptions { GpuDeviceId = 0, FallbackToCpu = false, Warning = warnings.Add }));
@@ -72,5 +70,19 @@ public sealed class OnnxFeatureExtractorTests(ITestOutputHelper output)
             new OnnxFeatureExtractorOptions { BatchSize = 4, MakeBatchDynamic = false }));
         Assert.Contains("OriginalInput", e.Message);
         Assert.Contains("at 1", e.Message);
+    }
+
+    [Fact]
+    public void The_session_sleeps_instead_of_spinning_by_default_and_AllowSpinning_keeps_ONNX_Runtimes_default()
+    {
+        var model = Relu();
+        float[] input = [-1f, 1f, -1f, 2f, 3f, -3f, 4f, -4f];
+        using var quiet = new OnnxFeatureExtractor(model, new OnnxFeatureExtractorOptions { BatchSize = 2, IntraOpThreads = 2 });
+        Assert.False(quiet.Options.AllowSpinning);
+        Assert.Equal("0", Assert.Single(quiet.SessionConfigEntries, e => e.Key == "session.intra_op.allow_spinning").Value);
+        using var spinning = new OnnxFeatureExtractor(model, new OnnxFeatureExtractorOptions { BatchSize = 2, IntraOpThreads = 2, AllowSpinning = true });
+        Assert.Empty(spinning.SessionConfigEntries);
+        Assert.Equal(spinning.Extract(input, 2), quiet.Extract(input, 2));
+        Assert.Equal([0f, 1f, 0f, 2f, 3f, 0f, 4f, 0f], quiet.Extract(input, 2));
     }
 }

@@ -107,7 +107,7 @@ public sealed class FineTuningTests(ITestOutputHelper output) : IDisposable
         var photos = files.Select(f => new SyntheticImageSet.ImageFile { Path = f, Class = Path.GetFileName(Path.GetDirectoryName(f))! }).ToList();
         var raw = context.Data.LoadFromEnumerable(photos);
         var data = context.Transforms.Conversion.MapValueToKey("Label", "Class").Append(context.Transforms.LoadRawImageBytes("Image", null, "Path")).Fit(raw).Transform(raw);
-        var options = new ImageTransferLearningOptions { Seed = 1, Epochs = 1, NumberOfThreads = 2, FineTuning = new FineTuningOptions { Epochs = 1, LearningRate = 1e-3 } };
+        var options = new ImageTransferLearningOptions { Seed = 1, Epochs = 1, NumberOfThreads = 2, HeadSelection = null, FineTuning = new FineTuningOptions { Epochs = 1, LearningRate = 1e-3 } };
         using var model = context.MulticlassClassification.Trainers.ImageTransferLearning(options).Fit(data);
         Assert.Single(model.FineTuningHistory!.Epochs);
         Assert.Equal(photos.Count, model.Transform(data).GetColumn<float[]>("Score").Count(s => Math.Abs(s.Sum() - 1) < 1e-5));
@@ -329,6 +329,8 @@ public sealed class FineTuningTests(ITestOutputHelper output) : IDisposable
         var data = _set.Load(context);
         var options = Options();
         options.FineTuning!.FreezeBatchNormStatistics = false;
+        // The exported weights must be phase 2's, whatever the validation loss says.
+        options.FineTuning.KeepPhase1WhenNotBetter = false;
         options.ValidationSet = _set.Load(context, _set.Rows.Where((_, i) => i % 2 == 0));
         using var model = context.MulticlassClassification.Trainers.ImageTransferLearning(options).Fit(data);
         Assert.All(model.FineTuningHistory!.Epochs, e => Assert.NotNull(e.ValidationLoss));
@@ -360,5 +362,40 @@ public sealed class FineTuningTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(expectedLabels, served.Labels);
         Assert.DoesNotContain(served.Assemblies, a => a.StartsWith("TorchSharp", StringComparison.Ordinal));
         Assert.DoesNotContain(served.NativeLibraries, l => l.Contains("torch", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public void With_validation_data_phase_2_is_kept_only_when_its_validation_loss_is_not_above_phase_1s()
+    {
+        var context = new MLContext(1);
+        var data = _set.Load(context);
+        var options = Options();
+        options.ValidationFraction = 0.25;
+        // A rate far too large for fine-tuning: phase 2 undoes what the head learned.
+        options.FineTuning!.LearningRate = 0.1;
+        options.FineTuning.Epochs = 2;
+        using var reverted = context.MulticlassClassification.Trainers.ImageTransferLearning(options).Fit(data);
+        var phase1Loss = reverted.HeadHistory.Epochs[^1].ValidationLoss!.Value;
+        var phase2Loss = reverted.FineTuningHistory!.Epochs[^1].ValidationLoss!.Value;
+        output.WriteLine($"validation loss: phase 1 {phase1Loss:F4}, phase 2 at rate 0.1 {phase2Loss:F4}");
+        Assert.True(phase2Loss > phase1Loss);
+        Assert.False(reverted.FineTuningKept);
+        Assert.Equal(2, reverted.FineTuningHistory.Epochs.Count);
+        var headOnly = _set.Options();
+        headOnly.ValidationFraction = 0.25;
+        using var phase1 = context.MulticlassClassification.Trainers.ImageTransferLearning(headOnly).Fit(data);
+        Assert.Null(phase1.FineTuningKept);
+        Assert.Equal(Exported(phase1), Exported(reverted));
+
+        // Turned off, the same run keeps phase 2's weights.
+        options.FineTuning.KeepPhase1WhenNotBetter = false;
+        using var kept = context.MulticlassClassification.Trainers.ImageTransferLearning(options).Fit(data);
+        Assert.True(kept.FineTuningKept);
+        Assert.NotEqual(Exported(phase1), Exported(kept));
+
+        // Without validation data nothing is compared: phase 2 is kept.
+        using var unchecked_ = context.MulticlassClassification.Trainers.ImageTransferLearning(Options()).Fit(data);
+        Assert.True(unchecked_.FineTuningKept);
+        Assert.True(new FineTuningOptions().KeepPhase1WhenNotBetter);
     }
 }

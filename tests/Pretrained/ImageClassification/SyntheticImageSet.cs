@@ -58,6 +58,8 @@ internal sealed class SyntheticImageSet : IDisposable
         Seed = seed,
         Epochs = 20,
         FineTuning = null,
+        // 25 extra head fits per Fit; HeadSelectionTests covers the selection.
+        HeadSelection = null,
         NumberOfThreads = 1,
     };
 

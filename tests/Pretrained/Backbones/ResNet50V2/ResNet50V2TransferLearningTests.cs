@@ -25,6 +25,7 @@ public sealed class ResNet50V2TransferLearningTests(ResNet50V2BackboneFixture fi
             // With its checksum: the file is checked before it is read.
             Backbone = ImageBackbone.ResNet50V2(fixture.WeightsPath, Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(fixture.WeightsPath)))),
             FineTuning = null,
+            HeadSelection = null,
             Epochs = 30,
             Seed = 1,
         };
