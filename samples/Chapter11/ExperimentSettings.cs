@@ -30,6 +30,9 @@ public sealed class ExperimentSettings
     /// <summary>--momentum: vanishing-gradients only, SGD's momentum instead of the book's plain SGD (0).</summary>
     public double? Momentum { get; private init; }
 
+    /// <summary>--seed: vanishing-gradients only, the trainer's seed instead of 42.</summary>
+    public int? Seed { get; private init; }
+
     /// <summary>--threads: libtorch's intra-op threads during each Fit.</summary>
     public int? Threads { get; private init; }
 
@@ -56,6 +59,7 @@ public sealed class ExperimentSettings
             Threads = Int("--threads"),
             TrainRows = Int("--train-rows"),
             Momentum = Value("--momentum") is { } m ? MomentumOf(m) : null,
+            Seed = Int("--seed"),
         };
     }
 
@@ -72,7 +76,7 @@ public sealed class ExperimentSettings
     {
         var settings = new ExperimentSettings
         {
-            Quick = Quick, Epochs = Epochs, Seeds = Seeds, DataDirectory = DataDirectory, Threads = Threads, TrainRows = TrainRows, Momentum = Momentum,
+            Quick = Quick, Epochs = Epochs, Seeds = Seeds, DataDirectory = DataDirectory, Threads = Threads, TrainRows = TrainRows, Momentum = Momentum, Seed = Seed,
             OutputDirectory = Path.Combine(OutputDirectory, experiment),
         };
         settings._data = _data ??= Load();

@@ -7,7 +7,7 @@ namespace Chapter11.Experiments;
 /// Deep nets and vanishing gradients: sigmoid with Glorot init (Keras' default), ReLU with He init, SELU with LeCun
 /// normal, 100 hidden layers of 100 units on standardized inputs, plain SGD at 0.001 for 5 epochs, as the notebook's
 /// SELU section (<c>SGD(learning_rate=0.001)</c>, no momentum). Géron reports validation accuracy 0.8046 (SELU) and
-/// 0.7054 (ReLU/He) after 5 epochs. <c>--momentum 0.9</c> reruns them with momentum, where SELU falls apart.
+/// 0.7054 (ReLU/He) after 5 epochs. <c>--momentum 0.9</c> reruns them with momentum, which both deep nets train erratically with.
 /// </summary>
 public static class VanishingGradients
 {
@@ -45,7 +45,7 @@ public static class VanishingGradients
                 BatchSize = 32,
                 ValidationSet = validation,
                 RecordGradientNorms = true,
-                Seed = 42,
+                Seed = settings.Seed ?? 42,
                 NumberOfThreads = settings.Threads,
             };
             if (momentum > 0)
@@ -67,7 +67,7 @@ public static class VanishingGradients
             curves.Add((run.Name, model.History.Epochs.Select(e => e.ValidationMetric ?? double.NaN).ToList()));
         }
         Curves.Save(result, "validation-accuracy.png", "validation accuracy", "accuracy", curves);
-        result.Notes.Add($"Inputs standardized per pixel with the training images' mean and standard deviation; {optimizer}, learning rate 0.001, batch 32, seed 42. " +
+        result.Notes.Add($"Inputs standardized per pixel with the training images' mean and standard deviation; {optimizer}, learning rate 0.001, batch 32, seed {settings.Seed ?? 42}. " +
             "Gradient norms are the last epoch's mean L2 norm of each dense layer's weight gradient.");
         return result;
     }
