@@ -18,6 +18,10 @@ if (args.Length == 0)
 
 var options = new Args(args.Skip(1));
 Console.WriteLine($"# {string.Join(' ', args)}");
+// The bench's own libtorch loops (bare TorchSharp, matmul-only) run the kernels that Fit chooses, before their first
+// matmul; MKL_ENABLE_INSTRUCTIONS (any value) measures MKL's own vendor-based choice instead.
+if (args[0] is "throughput" or "ablation" or "interleave" or "ceiling")
+    Console.WriteLine($"# {MLNetDeep.Trainers.Hosting.MathKernelDispatch.EnsureApplied()}");
 return args[0] switch
 {
     "throughput" => Throughput.Run(options),

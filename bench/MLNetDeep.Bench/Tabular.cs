@@ -158,13 +158,23 @@ internal static class Tabular
                 ?? throw new ArgumentException($"--dnn: DeepNeuralNetworkOptions has no property '{parts[0]}'.");
             var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
             object? value = parts[1] == "null" ? null
-                // "EarlyStopping=10": validation-loss early stopping with that patience, best weights restored.
-                : type == typeof(EarlyStoppingOptions) ? new EarlyStoppingOptions { Patience = int.Parse(parts[1], CultureInfo.InvariantCulture) }
+                // "EarlyStopping=10": validation-loss early stopping with that patience, best weights restored;
+                // "EarlyStopping=10:ValidationAuc" stops on that metric instead.
+                : type == typeof(EarlyStoppingOptions) ? EarlyStopping(parts[1])
                 : type == typeof(int[]) ? parts[1].Split('-').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray()
                 : type.IsEnum ? Enum.Parse(type, parts[1])
                 : Convert.ChangeType(parts[1], type, CultureInfo.InvariantCulture);
             property.SetValue(options, value);
         }
+        return options;
+    }
+
+    private static EarlyStoppingOptions EarlyStopping(string text)
+    {
+        var parts = text.Split(':', 2);
+        var options = new EarlyStoppingOptions { Patience = int.Parse(parts[0], CultureInfo.InvariantCulture) };
+        if (parts.Length == 2)
+            options.Metric = Enum.Parse<EarlyStoppingMetric>(parts[1]);
         return options;
     }
 

@@ -8,6 +8,7 @@ label, numeric and categorical columns). Sources: scikit-learn's bundled files (
     /usr/bin/python3 bench/tabular/export.py OUT_DIR
 """
 import json
+import random
 import os
 import subprocess
 import sys
@@ -40,6 +41,25 @@ def write(out, name, task, frame, label, categorical, source):
     with open(os.path.join(out, name + ".json"), "w") as f:
         json.dump(meta, f, indent=1)
     print(f"{name}: {len(frame)} rows, {len(numeric)} numeric, {len(categorical)} categorical, {task}")
+
+
+def subsample(out, name, rows, seed):
+    """name-<rows/1000>k: rows drawn from the written table (Python's random.Random(seed) shuffle of its lines), its
+    folds kept. Not in the benchmark's table list: a clean regression inside the small-data range (BENCHMARKS.md
+    section 8, "A smaller network for small tables"), for `tabular --datasets diamonds-6k`."""
+    small = f"{name}-{rows // 1000}k"
+    with open(os.path.join(out, name + ".csv")) as f:
+        lines = f.read().splitlines()
+    body = lines[1:]
+    random.Random(seed).shuffle(body)
+    with open(os.path.join(out, small + ".csv"), "w") as f:
+        f.write("\n".join([lines[0]] + body[:rows]) + "\n")
+    with open(os.path.join(out, name + ".json")) as f:
+        meta = json.load(f)
+    meta.update(name=small, rows=rows, source=meta["source"] + f" ({rows:,} rows drawn with random.Random({seed}), folds kept)")
+    with open(os.path.join(out, small + ".json"), "w") as f:
+        json.dump(meta, f)
+    print(f"{small}: {rows} rows drawn from {name}")
 
 
 def clean(columns):
@@ -77,6 +97,7 @@ def main(out):
     diamonds["Label"] = diamonds.pop("price").astype(float)
     write(out, "diamonds", "regression", diamonds, "Label", ["cut", "color", "clarity"],
           "R ggplot2::diamonds; label = price in US dollars")
+    subsample(out, "diamonds", 6000, seed=15)
     for f in ("r-hmda.csv", "r-letter.csv", "r-diamonds.csv"):
         os.remove(os.path.join(out, f))
 

@@ -18,6 +18,7 @@ public static class Chapter11App
             ["regularization"] = Comparisons.Regularization,
             ["lr-finder"] = LearningRateFinderExperiment.Run,
             ["reuse-layers"] = ReuseLayers.Run,
+            ["callbacks"] = Callbacks.Run,
         };
 
     /// <summary>Runs the experiments <paramref name="args"/> name; returns the process exit code.</summary>

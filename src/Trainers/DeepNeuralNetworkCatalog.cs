@@ -38,7 +38,7 @@ public static class DeepNeuralNetworkCatalog
     /// <param name="catalog">The multiclass trainers catalog of an <see cref="MLContext"/>.</param>
     /// <param name="labelColumnName">The key label column. Default: "Label".</param>
     /// <param name="featureColumnName">The known-size float vector column. Default: "Features".</param>
-    /// <param name="hiddenLayers">Hidden layer widths. Default (null): { 300, 100 }.</param>
+    /// <param name="hiddenLayers">Hidden layer widths. Default: null, resolved as <see cref="DeepNeuralNetworkOptions.HiddenLayers"/> is ({ 100 } on small data, else { 300, 100 }).</param>
     /// <param name="epochs">Passes over the data. Default: null, resolved as <see cref="TrainingOptions.Epochs"/> is (200 with early stopping on small data, else 10).</param>
     public static MulticlassDeepNeuralNetworkTrainer DeepNeuralNetwork(
         this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
@@ -79,7 +79,7 @@ public static class DeepNeuralNetworkCatalog
     /// <param name="catalog">The binary classification trainers catalog of an <see cref="MLContext"/>.</param>
     /// <param name="labelColumnName">The Boolean label column. Default: "Label".</param>
     /// <param name="featureColumnName">The known-size float vector column. Default: "Features".</param>
-    /// <param name="hiddenLayers">Hidden layer widths. Default (null): { 300, 100 }.</param>
+    /// <param name="hiddenLayers">Hidden layer widths. Default: null, resolved as <see cref="DeepNeuralNetworkOptions.HiddenLayers"/> is ({ 100 } on small data, else { 300, 100 }).</param>
     /// <param name="epochs">Passes over the data. Default: null, resolved as <see cref="TrainingOptions.Epochs"/> is (200 with early stopping on small data, else 10).</param>
     public static BinaryDeepNeuralNetworkTrainer DeepNeuralNetwork(
         this BinaryClassificationCatalog.BinaryClassificationTrainers catalog,
@@ -117,7 +117,7 @@ public static class DeepNeuralNetworkCatalog
     /// <param name="catalog">The regression trainers catalog of an <see cref="MLContext"/>.</param>
     /// <param name="labelColumnName">The Single (float) label column. Default: "Label".</param>
     /// <param name="featureColumnName">The known-size float vector column. Default: "Features".</param>
-    /// <param name="hiddenLayers">Hidden layer widths. Default (null): { 300, 100 }.</param>
+    /// <param name="hiddenLayers">Hidden layer widths. Default: null, resolved as <see cref="DeepNeuralNetworkOptions.HiddenLayers"/> is ({ 100 } on small data, else { 300, 100 }).</param>
     /// <param name="epochs">Passes over the data. Default: null, resolved as <see cref="TrainingOptions.Epochs"/> is (200 with early stopping on small data, else 10).</param>
     public static RegressionDeepNeuralNetworkTrainer DeepNeuralNetwork(
         this RegressionCatalog.RegressionTrainers catalog,

@@ -23,7 +23,7 @@ public sealed partial class DeepNeuralNetworkOptions
     internal override void AddToFingerprint(FingerprintText f)
     {
         base.AddToFingerprint(f);
-        f.Add(nameof(HiddenLayers), string.Join(",", HiddenLayers));
+        f.Add(nameof(HiddenLayers), string.Join(",", HiddenLayerWidths));
         f.Add(nameof(Activation), Activation);
         f.Add(nameof(ActivationAlpha), ActivationAlpha);
         f.Add(nameof(WeightInitializer), WeightInitializer);
@@ -40,12 +40,11 @@ public sealed partial class DeepNeuralNetworkOptions
 
     private void ValidateArchitecture(OptionChecks check)
     {
-        // Empty is a linear model (softmax, logistic or linear regression): the head transfer learning puts on a backbone.
-        if (HiddenLayers is null)
-            throw check.Invalid(nameof(HiddenLayers), "null", "hidden layer widths, e.g. { 300, 100 }, or an empty array for a linear model");
-        for (int i = 0; i < HiddenLayers.Length; i++)
+        // Empty is a linear model (softmax, logistic or linear regression): the head transfer learning puts on a backbone;
+        // null is resolved at Fit.
+        for (int i = 0; i < (HiddenLayers?.Length ?? 0); i++)
         {
-            if (HiddenLayers[i] < 1)
+            if (HiddenLayers![i] < 1)
                 throw check.Invalid($"{nameof(HiddenLayers)}[{i}]", HiddenLayers[i], "a width of at least 1");
         }
         check.Require(DropoutRate >= 0 && DropoutRate < 1, nameof(DropoutRate), DropoutRate, "a value in [0, 1)");

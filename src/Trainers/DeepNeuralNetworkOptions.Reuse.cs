@@ -18,8 +18,9 @@ public sealed partial class DeepNeuralNetworkOptions
     {
         if (ReusedLayers is not { } reused)
             return;
-        check.Require(reused.HiddenLayerCount <= HiddenLayers.Length, nameof(ReusedLayers), $"{reused.HiddenLayerCount} hidden layers",
-            $"at most as many hidden layers as HiddenLayers has ({HiddenLayers.Length})");
+        // With reused layers an unset HiddenLayers resolves to { 300, 100 } whatever the data (ResolveArchitecture).
+        check.Require(reused.HiddenLayerCount <= HiddenLayerWidths.Length, nameof(ReusedLayers), $"{reused.HiddenLayerCount} hidden layers",
+            $"at most as many hidden layers as HiddenLayers has ({HiddenLayerWidths.Length})");
         check.Require(reused.FrozenEpochs >= 0, $"{nameof(ReusedLayers)}.{nameof(Trainers.ReusedLayers.FrozenEpochs)}", reused.FrozenEpochs, "an integer >= 0");
         check.Require(reused.LearningRateScaleAfterUnfreezing >= 0 && double.IsFinite(reused.LearningRateScaleAfterUnfreezing),
             $"{nameof(ReusedLayers)}.{nameof(Trainers.ReusedLayers.LearningRateScaleAfterUnfreezing)}", reused.LearningRateScaleAfterUnfreezing, "a finite value >= 0");

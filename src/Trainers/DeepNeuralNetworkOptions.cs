@@ -11,10 +11,21 @@ namespace MLNetDeep.Trainers;
 public sealed partial class DeepNeuralNetworkOptions : TrainingOptions
 {
     /// <summary>
-    /// The width of each hidden layer, input side first. Default: { 300, 100 }, Géron's Fashion-MNIST MLP. An empty array
-    /// makes a linear model (the output layer alone), as a classifier head on pretrained features usually is.
+    /// The width of each hidden layer, input side first. An empty array makes a linear model (the output layer alone),
+    /// as a classifier head on pretrained features usually is.
     /// </summary>
-    public int[] HiddenLayers { get; set; } = { 300, 100 };
+    /// <remarks>
+    /// Default: null, resolved at <c>Fit</c>: <b>{ 100 }</b> (one hidden layer of 100, scikit-learn's
+    /// <c>MLPClassifier</c> default) for class labels (multiclass, binary) when the small-data defaults apply (see
+    /// <see cref="TrainingOptions.ValidationFraction"/>) to at most 10,000 rows and <see cref="ReusedLayers"/> is unset;
+    /// otherwise, regression included, <b>{ 300, 100 }</b>, Géron's Fashion-MNIST MLP. On a few hundred to a few thousand
+    /// rows of class labels the 300-100 network overfits the noisy tables, and the L2 that would stop it under-fits the
+    /// clean ones; the 100-wide network is better on every such table of the benchmark. A regression gets a row-scaled
+    /// L2 instead (see <see cref="TrainingOptions.L2"/>) and keeps the width, which a clean one needs (BENCHMARKS.md,
+    /// "Tabular data", "A smaller network for small tables"). Reused layers come from a network whose widths you know,
+    /// so they keep { 300, 100 } unless you set it.
+    /// </remarks>
+    public int[]? HiddenLayers { get; set; }
 
     /// <summary>The hidden-layer non-linearity. Default: <see cref="ActivationFunction.ReLU"/>.</summary>
     public ActivationFunction Activation { get; set; } = ActivationFunction.ReLU;

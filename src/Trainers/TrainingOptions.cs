@@ -30,8 +30,13 @@ public abstract partial class TrainingOptions
 
     /// <summary>
     /// L2 penalty factor λ₂: the loss gains λ₂·Σw² over the network's penalised weights, as for <see cref="L1"/> (Keras
-    /// semantics, no ½). Must be finite and &gt;= 0. Default: null, resolved at <c>Fit</c>: 0.001 when the small-data
-    /// defaults apply (see <see cref="ValidationFraction"/>) to at most 10,000 rows, otherwise 0.
+    /// semantics, no ½). Must be finite and &gt;= 0. Default: null, resolved at <c>Fit</c>: when the small-data defaults
+    /// apply (see <see cref="ValidationFraction"/>) to n &lt;= 10,000 rows, 0.001 for class labels and 10 / n for a numeric
+    /// label (0.1 at 100 rows, 0.028 at 354, 0.001 at 10,000): a squared error is fitted by finite weights and a noisy
+    /// regression needs the shrinkage, while a cross-entropy keeps rewarding larger weights and a stronger penalty
+    /// under-fits clean tables; the penalty is added to the mean loss, so for a regression it falls as the rows grow,
+    /// keeping its weight against the summed loss constant (measured in BENCHMARKS.md, "A smaller network for small
+    /// tables"); otherwise 0.
     /// </summary>
     public double? L2 { get; set; }
 
@@ -91,10 +96,12 @@ public abstract partial class TrainingOptions
     /// 100 &lt;= n &lt;= 50,000, the <b>small-data defaults</b> apply: 0.15 of the rows are held out (stratified for class
     /// labels, seeded), <see cref="EarlyStopping"/> becomes validation-loss early stopping with patience 10 that restores
     /// the best epoch's weights, an unset <see cref="Epochs"/> becomes 200, and up to 10,000 rows an unset
-    /// <see cref="L2"/> becomes 0.001; the choice is written to <c>mlContext.Log</c> in one line. Otherwise it resolves
-    /// to 0 (every row trains), with 10 epochs, L2 0 and no early stopping. On a few hundred to tens of thousands of
-    /// rows a fixed 10 epochs under-trains clean tables and overfits noisy ones, and validation early stopping suits
-    /// both, with a little L2 on the smaller ones (measured in BENCHMARKS.md, "Tabular data"); below 100 rows a
+    /// <see cref="L2"/> becomes 0.001 for class labels or 10 / n for a numeric label, and for class labels an unset
+    /// <c>DeepNeuralNetworkOptions.HiddenLayers</c> becomes { 100 }; the choice is written to <c>mlContext.Log</c> in
+    /// one line. Otherwise it resolves to 0 (every row trains), with 10 epochs, L2 0, { 300, 100 } and no early
+    /// stopping. On a few hundred to tens of thousands of rows a fixed 10 epochs under-trains clean tables and
+    /// overfits noisy ones, and validation early stopping suits both, with a smaller, regularised network on the
+    /// smaller ones (measured in BENCHMARKS.md, "Tabular data"); below 100 rows a
     /// 15-row validation loss is too noisy to stop on, and above 50,000 rows 10 epochs are already over 15,000 steps
     /// at batch 32 while a 200-epoch ceiling could cost hours. Set this option (0 keeps every row for training) or
     /// any of the other two to opt out.
@@ -164,7 +171,11 @@ public abstract partial class TrainingOptions
     /// <summary>Folder for TensorBoard event files (per-epoch scalars, weight and gradient histograms). Default: null.</summary>
     public string? TensorBoardLogDirectory { get; set; }
 
-    /// <summary>Receives an <see cref="EpochReport"/> after every epoch, on the training thread. Default: null.</summary>
+    /// <summary>
+    /// Receives an <see cref="EpochReport"/> after every epoch, on the training thread, once the epoch's checkpoint (if any)
+    /// is written: cancelling the <c>Fit</c>'s token from here stops the run before the next epoch's first batch, and a later
+    /// <c>Fit</c> resumes after this epoch. Default: null.
+    /// </summary>
     public IProgress<EpochReport>? Progress { get; set; }
 
     /// <summary>Whether per-layer gradient norms are recorded each epoch (see <see cref="DeepNeuralNetworkTransformer.GradientNorms"/>). Default: true.</summary>

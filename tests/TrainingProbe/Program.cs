@@ -2,7 +2,7 @@
 // Usage: TrainingProbe <checkpointDir> <epochs> <weightsOut>
 //   weightsOut receives every tensor of the network's state, in name order, as raw float32 bytes.
 // The tests run it, kill it with SIGKILL mid-run, run it again to resume, and compare the weights
-// with an uninterrupted run's.
+// with an uninterrupted run's. It echoes Fit's log lines about MKL's CPU dispatch ("log: MKL...").
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.ML;
@@ -23,6 +23,12 @@ var rows = Enumerable.Range(0, Rows).Select(i => new Row
 }).ToList();
 
 var ml = new MLContext(seed: 3);
+// What Fit says about the process-wide native settings it makes (MKL's dispatch, malloc), for the tests to read.
+ml.Log += (_, e) =>
+{
+    if (e.RawMessage.StartsWith("MKL", StringComparison.Ordinal))
+        Console.WriteLine("log: " + e.RawMessage);
+};
 var schema = SchemaDefinition.Create(typeof(Row));
 schema[nameof(Row.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, Features);
 var raw = ml.Data.LoadFromEnumerable(rows, schema);

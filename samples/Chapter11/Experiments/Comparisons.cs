@@ -91,7 +91,8 @@ public static class Comparisons
         return result;
     }
 
-    private static DeepNeuralNetworkOptions BaseOptions(ExperimentSettings settings, IDataView validation, int epochs) => new()
+    /// <summary>The base network and loop of the comparisons (and of the callbacks experiment): see the class summary.</summary>
+    public static DeepNeuralNetworkOptions BaseOptions(ExperimentSettings settings, IDataView validation, int epochs) => new()
     {
         HiddenLayers = settings.Quick ? new[] { 50 } : new[] { 300, 100 },
         Activation = ActivationFunction.ReLU,

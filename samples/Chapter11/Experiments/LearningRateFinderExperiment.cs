@@ -8,7 +8,7 @@ namespace Chapter11.Experiments;
 /// The learning-rate finder on the FashionMnist sample's network (784-300-100-10, input batch norm, batch norm before
 /// ReLU, dropout 0.2, Adam, batch 32): sweep, plot, then train with the suggested rate held constant and compare with the
 /// sample's own recipe (Adam 0.001 with a cosine decay over the run), and with the suggestion as the cosine's peak, all
-/// with its early stopping on validation accuracy.
+/// with its early stopping on validation accuracy; and fastai's valley rule as a constant rate.
 /// </summary>
 public static class LearningRateFinderExperiment
 {
@@ -31,7 +31,7 @@ public static class LearningRateFinderExperiment
         double sweepSeconds = clock.Elapsed.TotalSeconds;
         curve.SavePlot(result.PathOf("lr-finder.png"));
         result.Plots.Add("lr-finder.png");
-        result.Table.Add($"sweep ({curve.LearningRates.Count} steps, {curve.End})", $"suggested {curve.SuggestedLearningRate:G3} (steepest {curve.SteepestDescentLearningRate:G3})", null, null, sweepSeconds.ToString("F0"));
+        result.Table.Add($"sweep ({curve.LearningRates.Count} steps, {curve.End})", $"suggested {curve.SuggestedLearningRate:G3} (steepest {curve.SteepestDescentLearningRate:G3}, valley {curve.ValleyLearningRate:G3})", null, null, sweepSeconds.ToString("F0"));
 
         // The sample's recipe.
         options.LearningRateSchedule = new CosineDecaySchedule(epochs * stepsPerEpoch);
@@ -44,7 +44,14 @@ public static class LearningRateFinderExperiment
         var (constantAccuracy, constantBest, constantSeconds) = Train(ml, options, train, test);
         result.Table.Add("finder's suggestion, constant", curve.SuggestedLearningRate.ToString("G3"), constantAccuracy, constantBest, constantSeconds.ToString("F0"));
 
+        // fastai's default rule, valley, as a constant rate.
+        options.LearningRate = curve.ValleyLearningRate;
+        var (valleyAccuracy, valleyBest, valleySeconds) = Train(ml, options, train, test);
+        result.Table.Add("valley rule (fastai's default), constant", curve.ValleyLearningRate.ToString("G3"), valleyAccuracy, valleyBest, valleySeconds.ToString("F0"));
+        result.Numbers["valley constant/test accuracy"] = valleyAccuracy;
+
         // The suggestion as the peak of the sample's own schedule.
+        options.LearningRate = curve.SuggestedLearningRate;
         options.LearningRateSchedule = new CosineDecaySchedule(epochs * stepsPerEpoch);
         var (peakAccuracy, peakBest, peakSeconds) = Train(ml, options, train, test);
         result.Table.Add("finder's suggestion, cosine decay", $"{curve.SuggestedLearningRate:G3} → 0", peakAccuracy, peakBest, peakSeconds.ToString("F0"));
@@ -52,10 +59,12 @@ public static class LearningRateFinderExperiment
 
         result.Numbers["sweep/suggested learning rate"] = curve.SuggestedLearningRate;
         result.Numbers["sweep/steepest learning rate"] = curve.SteepestDescentLearningRate;
+        result.Numbers["sweep/valley learning rate"] = curve.ValleyLearningRate;
         result.Numbers["sweep/minimum smoothed loss"] = curve.SmoothedLosses.Min();
         result.Numbers["sample/test accuracy"] = sampleAccuracy;
         result.Numbers["suggested constant/test accuracy"] = constantAccuracy;
         result.Notes.Add($"Difference from the sample: {100 * (constantAccuracy - sampleAccuracy):+0.00;-0.00} points of test accuracy for the suggestion held constant, " +
+            $"{100 * (valleyAccuracy - sampleAccuracy):+0.00;-0.00} for the valley rule held constant, " +
             $"{100 * (peakAccuracy - sampleAccuracy):+0.00;-0.00} for the suggestion as the cosine's peak. " +
             $"Sweep: {curve.LearningRates[0]:G2} to {curve.LearningRates[^1]:G3} over {curve.LearningRates.Count} steps of batch 32, fastai's smoothing (β = 0.98) and 4× stop; " +
             "the suggestion is a tenth of the rate at the lowest smoothed loss. Every training: up to " +

@@ -41,7 +41,7 @@ internal sealed class FineTuningNetworkFactory : INetworkFactory
         _headLearningRateScale = headLearningRateScale;
     }
 
-    public nn.Module<Tensor, Tensor> Create(SampleShape sampleShape, long outputWidth, Generator generator)
+    public nn.Module<Tensor, Tensor> Create(SampleShape sampleShape, long outputWidth, Trainers.TrainingOptions options, Generator generator)
     {
         var trained = OnnxImporter.Load(_plan.Upper, new OnnxImportOptions
         {

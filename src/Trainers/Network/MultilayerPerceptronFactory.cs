@@ -23,11 +23,12 @@ internal sealed class MultilayerPerceptronFactory : INetworkFactory
         _reuse = options.ReusedLayers is { } reused ? new ReusedLayerTransfer(reused) : null;
     }
 
-    public nn.Module<Tensor, Tensor> Create(SampleShape sampleShape, long outputWidth, Generator generator)
+    public nn.Module<Tensor, Tensor> Create(SampleShape sampleShape, long outputWidth, TrainingOptions options, Generator generator)
     {
         if (!sampleShape.IsFlat)
             throw new ArgumentException($"The multilayer perceptron reads flat feature vectors; the sample shape is {sampleShape}.", nameof(sampleShape));
-        var network = NetworkBuilder.Build(_options, sampleShape.ElementCount, outputWidth, generator);
+        // The resolved copy of this factory's options: the hidden widths may depend on the row count.
+        var network = NetworkBuilder.Build(options as DeepNeuralNetworkOptions ?? _options, sampleShape.ElementCount, outputWidth, generator);
         _penalised = NetworkBuilder.DenseWeightNames(network).ToHashSet(StringComparer.Ordinal);
         try
         {

@@ -23,9 +23,10 @@ internal static class NetworkBuilder
             layers.Add(("input_bn", nn.BatchNorm1d(inputWidth)));
 
         long width = inputWidth;
-        for (int i = 0; i < options.HiddenLayers.Length; i++)
+        var hiddenLayers = options.HiddenLayerWidths;
+        for (int i = 0; i < hiddenLayers.Length; i++)
         {
-            long units = options.HiddenLayers[i];
+            long units = hiddenLayers[i];
             var block = new List<(string, nn.Module<Tensor, Tensor>)>();
             // BN right after the dense layer adds its own shift, so the dense bias would be dead weight.
             bool bnBefore = options.BatchNormalization == BatchNormalizationPlacement.BeforeActivation;

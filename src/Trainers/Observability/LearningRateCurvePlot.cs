@@ -18,6 +18,7 @@ internal static class LearningRateCurvePlot
     private static readonly Color SmoothedColor = Color.FromHex("#1f77b4");
     private static readonly Color SuggestedColor = Color.FromHex("#2ca02c");
     private static readonly Color SteepestColor = Color.FromHex("#ff7f0e");
+    private static readonly Color ValleyColor = Color.FromHex("#9467bd");
 
     public static void Save(LearningRateCurve curve, string pngPath, int width, int height)
     {
@@ -36,6 +37,7 @@ internal static class LearningRateCurvePlot
         smoothed.LineWidth = 2;
         Mark(plot, curve.SuggestedLearningRate, SuggestedColor, "suggested (minimum / 10)");
         Mark(plot, curve.SteepestDescentLearningRate, SteepestColor, "steepest descent");
+        Mark(plot, curve.ValleyLearningRate, ValleyColor, "valley (fastai)");
 
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
         {

@@ -1,7 +1,7 @@
 namespace MLNetDeep.Trainers.Observability;
 
 /// <summary>What <see cref="TensorBoardEventReader.Read"/> found in one event file, in file order.</summary>
-internal sealed class TensorBoardEventFile
+public sealed class TensorBoardEventFile
 {
     internal TensorBoardEventFile(string path, string? fileVersion, int eventCount,
         IReadOnlyList<TensorBoardScalar> scalars, IReadOnlyList<TensorBoardHistogram> histograms)

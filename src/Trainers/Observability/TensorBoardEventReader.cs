@@ -5,10 +5,18 @@ using Fields = MLNetDeep.Trainers.Observability.EventProtoFields;
 namespace MLNetDeep.Trainers.Observability;
 
 /// <summary>
-/// Reads a TensorBoard event file back: checks every record's two CRCs and decodes the scalars and histograms.
-/// Internal: the tests use it to check what the writer wrote; users read the files with TensorBoard itself.
+/// Reads a TensorBoard event file back: checks every record's two CRCs and decodes the scalars and histograms, so a
+/// .NET app can check or plot what a training run logged (<see cref="TrainingOptions.TensorBoardLogDirectory"/>,
+/// <see cref="TensorBoardWriter"/>) without Python; TensorBoard itself remains the viewer.
 /// </summary>
-internal static class TensorBoardEventReader
+/// <example>
+/// <code>
+/// foreach (var path in Directory.GetFiles(logDirectory, "events.out.tfevents.*", SearchOption.AllDirectories))
+///     foreach (var scalar in TensorBoardEventReader.Read(path).Scalars)
+///         Console.WriteLine($"{path}: {scalar.Tag} at step {scalar.Step} = {scalar.Value}");
+/// </code>
+/// </example>
+public static class TensorBoardEventReader
 {
     /// <summary>Reads and checks a whole event file (files up to 2 GB).</summary>
     /// <param name="path">An <c>events.out.tfevents.*</c> file, e.g. <see cref="TensorBoardWriter.FilePath"/>.</param>

@@ -14,7 +14,7 @@ namespace MLNetDeep.Trainers.Observability;
 /// <param name="SumSquares">The sum of the squared values.</param>
 /// <param name="BucketLimits">The right edge of each bucket, ascending.</param>
 /// <param name="BucketCounts">How many values fell in each bucket; as long as <paramref name="BucketLimits"/>.</param>
-internal sealed record TensorBoardHistogram(
+public sealed record TensorBoardHistogram(
     string Tag,
     long Step,
     double WallTime,

@@ -5,4 +5,4 @@ namespace MLNetDeep.Trainers.Observability;
 /// <param name="Step">The x position TensorBoard plots it at (the epoch, for this library's logs).</param>
 /// <param name="WallTime">When it was written, in seconds since the Unix epoch.</param>
 /// <param name="Value">The value; event files store scalars as 32-bit floats.</param>
-internal sealed record TensorBoardScalar(string Tag, long Step, double WallTime, float Value);
+public sealed record TensorBoardScalar(string Tag, long Step, double WallTime, float Value);

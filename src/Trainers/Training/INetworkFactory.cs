@@ -16,8 +16,10 @@ internal interface INetworkFactory
     /// A new network for samples of <paramref name="sampleShape"/> (it receives [batch, ..shape]) with
     /// <paramref name="outputWidth"/> outputs per sample (raw scores: the task's export head adds softmax or sigmoid).
     /// Random initialization draws from <paramref name="generator"/> (dropout from libtorch's seeded global one).
+    /// <paramref name="options"/> are the run's options with the size-dependent defaults resolved for the data
+    /// (<see cref="Options.SmallDataDefaults"/>), which an architecture may depend on.
     /// </summary>
-    nn.Module<Tensor, Tensor> Create(SampleShape sampleShape, long outputWidth, Generator generator);
+    nn.Module<Tensor, Tensor> Create(SampleShape sampleShape, long outputWidth, TrainingOptions options, Generator generator);
 
     /// <summary>
     /// The weight tensors that L1 and L2 penalize and max-norm constrains, chosen explicitly (never found by

@@ -56,6 +56,8 @@ internal sealed class TrainingCore
         using var host = new TrainingHost(environment, componentName);
         // Before the first tensor: the first epoch otherwise pays for malloc's warm-up (see the class).
         host.Info(NativeAllocatorTuning.EnsureApplied() + ".");
+        // Before the first matrix multiply: MKL decides its kernels once per process (see the class).
+        host.Info(MathKernelDispatch.EnsureApplied() + ".");
         int seed = host.ResolveSeed(_options.Seed);
         // libtorch's thread count is process-wide: put it back so one Fit does not slow or change every later one.
         int previousThreads = torch.get_num_threads();
@@ -105,7 +107,7 @@ internal sealed class TrainingCore
         // Dropout draws from libtorch's global generator; everything else uses our own, so both are seeded.
         torch.manual_seed(seed);
         using var generator = new Generator((ulong)seed);
-        var network = _factory.Create(sampleShape, objective.OutputWidth, generator);
+        var network = _factory.Create(sampleShape, objective.OutputWidth, options, generator);
         // The model built from the network owns it from then on; until then a failure frees it here.
         bool handedOver = false;
         try

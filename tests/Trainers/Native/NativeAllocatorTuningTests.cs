@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Reflection;
 using Microsoft.ML;
 using MLNetDeep.Tests.Support;
 using MLNetDeep.Trainers.Hosting;
@@ -44,20 +42,14 @@ public class NativeAllocatorTuningTests
 
     private static byte[] TrainInProbe((string Name, string Value)? environment)
     {
-        string probe = Assembly.GetExecutingAssembly().GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "TrainingProbePath").Value!;
         using var folder = new TempDirectory();
         string weights = Path.Combine(folder.Path, "weights.bin");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { probe, Path.Combine(folder.Path, "checkpoints"), "1", weights })
-            start.ArgumentList.Add(arg);
+        var start = TrainingProbeRunner.StartInfo(Path.Combine(folder.Path, "checkpoints"), 1, weights);
         foreach (var variable in new[] { "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_", "GLIBC_TUNABLES" })
             start.Environment.Remove(variable);
         if (environment is var (name, value))
             start.Environment[name] = value;
-        using var process = Process.Start(start)!;
-        string stdout = process.StandardOutput.ReadToEnd(), stderr = process.StandardError.ReadToEnd();
-        Assert.True(process.WaitForExit(300_000), "the probe did not finish in 5 minutes");
-        Assert.True(process.ExitCode == 0, $"probe exited {process.ExitCode}: {stdout}\n{stderr}");
+        TrainingProbeRunner.Run(start);
         return File.ReadAllBytes(weights);
     }
 }

@@ -19,7 +19,7 @@ public sealed class SmallDataDefaultsTests
     private static TrainingOptions Resolve(DeepNeuralNetworkOptions options, long rows, List<string>? log = null) =>
         SmallDataDefaults.Resolve(options, rows, classLabels: true, (log ?? Discarded).Add);
 
-    private static void AssertSmallDataDefaults(TrainingOptions resolved, double l2 = 0.001)
+    private static void AssertSmallDataDefaults(TrainingOptions resolved, double l2, int[] hiddenLayers)
     {
         Assert.Equal(0.15, resolved.ValidationFraction);
         var early = Assert.IsType<EarlyStoppingOptions>(resolved.EarlyStopping);
@@ -29,6 +29,7 @@ public sealed class SmallDataDefaultsTests
         Assert.True(early.RestoreBestWeights);
         Assert.Equal(200, resolved.Epochs);
         Assert.Equal(l2, resolved.L2);
+        Assert.Equal(hiddenLayers, ((DeepNeuralNetworkOptions)resolved).HiddenLayers);
     }
 
     private static void AssertTodaysDefaults(TrainingOptions resolved)
@@ -37,6 +38,7 @@ public sealed class SmallDataDefaultsTests
         Assert.Null(resolved.EarlyStopping);
         Assert.Equal(10, resolved.Epochs);
         Assert.Equal(0, resolved.L2);
+        Assert.Equal(new[] { 300, 100 }, ((DeepNeuralNetworkOptions)resolved).HiddenLayers);
     }
 
     [Theory]
@@ -49,13 +51,18 @@ public sealed class SmallDataDefaultsTests
     public void OnOneHundredToFiftyThousandRowsTheSmallDataDefaultsApply(long rows)
     {
         var options = new DeepNeuralNetworkOptions();
-        // The automatic L2 stops at 10,000 rows; the hold-out and early stopping go on to 50,000.
-        AssertSmallDataDefaults(Resolve(options, rows), l2: rows <= 10_000 ? 0.001 : 0);
+        // The compact network and the automatic L2 stop at 10,000 rows; the hold-out and early stopping go on to 50,000.
+        bool compact = rows <= 10_000;
+        AssertSmallDataDefaults(Resolve(options, rows), l2: compact ? 0.001 : 0, hiddenLayers: compact ? new[] { 100 } : new[] { 300, 100 });
+        // A numeric label gets the row-scaled L2 of a regression (10 / n: 0.1 at 100 rows, 0.001 at 10,000) and keeps the 300-100 network.
+        var regression = SmallDataDefaults.Resolve(options, rows, classLabels: false, Discarded.Add);
+        AssertSmallDataDefaults(regression, l2: compact ? 10.0 / rows : 0, hiddenLayers: new[] { 300, 100 });
         // The user's object is not touched: another Fit, on other data, resolves again.
         Assert.Null(options.ValidationFraction);
         Assert.Null(options.EarlyStopping);
         Assert.Null(options.Epochs);
         Assert.Null(options.L2);
+        Assert.Null(options.HiddenLayers);
     }
 
     [Theory]
@@ -77,6 +84,27 @@ public sealed class SmallDataDefaultsTests
         var large = Resolve(new DeepNeuralNetworkOptions { Epochs = 3, L2 = 0.01 }, 60_000);
         Assert.Equal(3, large.Epochs);
         Assert.Equal(0.01, large.L2);
+    }
+
+    [Fact]
+    public void HiddenLayersTheUserSetAreKeptAndReusedLayersKeepTheWideNetwork()
+    {
+        var set = Resolve(new DeepNeuralNetworkOptions { HiddenLayers = new[] { 300, 100 } }, 500);
+        Assert.Equal(new[] { 300, 100 }, ((DeepNeuralNetworkOptions)set).HiddenLayers);
+        Assert.Equal(0.001, set.L2);
+        var linear = SmallDataDefaults.Resolve(new DeepNeuralNetworkOptions { HiddenLayers = [] }, 500, classLabels: false, Discarded.Add);
+        Assert.Empty(((DeepNeuralNetworkOptions)linear).HiddenLayers!);
+        Assert.Equal(10.0 / 500, linear.L2);
+
+        // Reused layers come from a network of known widths: an unset HiddenLayers stays { 300, 100 } on small data too.
+        using var source = new MLContext(seed: 1).MulticlassClassification.Trainers.DeepNeuralNetwork(new DeepNeuralNetworkOptions
+            {
+                HiddenLayers = new[] { 300, 100 }, Epochs = 1, Seed = 1, NumberOfThreads = 1, ValidationFraction = 0,
+            })
+            .Fit(SyntheticData.Blobs(new MLContext(seed: 0), 20, 3, classes: 2, seed: 1).Data);
+        var reusing = Resolve(new DeepNeuralNetworkOptions { ReusedLayers = new ReusedLayers(source, hiddenLayerCount: 1) }, 500);
+        Assert.Equal(new[] { 300, 100 }, ((DeepNeuralNetworkOptions)reusing).HiddenLayers);
+        Assert.Equal(0.001, reusing.L2);
     }
 
     [Fact]
@@ -114,22 +142,26 @@ public sealed class SmallDataDefaultsTests
         Resolve(new DeepNeuralNetworkOptions(), 455, log);
         Assert.Equal(
             "Small data (455 rows): holding out 15 % (stratified by class) for validation, early stopping on validation loss " +
-            "(patience 10, best weights restored), up to 200 epochs, L2 0.001. Set ValidationFraction (0 trains on every row), " +
+            "(patience 10, best weights restored), up to 200 epochs, L2 0.001, hidden layers 100. Set ValidationFraction (0 trains on every row), " +
             "ValidationSet or EarlyStopping to choose otherwise.",
             Assert.Single(log));
 
         log.Clear();
-        SmallDataDefaults.Resolve(new DeepNeuralNetworkOptions { Epochs = 30 }, 1_200, classLabels: false, log.Add);
+        SmallDataDefaults.Resolve(new DeepNeuralNetworkOptions { Epochs = 30, HiddenLayers = new[] { 64, 32 } }, 1_200, classLabels: false, log.Add);
         Assert.StartsWith("Small data (1,200 rows): holding out 15 % for validation, ", Assert.Single(log));
-        Assert.Contains("up to 30 epochs (set), L2 0.001. ", log[0]);
+        Assert.Contains("up to 30 epochs (set), L2 0.00833 (10 / rows), hidden layers 64-32 (set). ", log[0]);
+
+        log.Clear();
+        Resolve(new DeepNeuralNetworkOptions(), 20_000, log);
+        Assert.Contains("up to 200 epochs, L2 0, hidden layers 300-100. ", Assert.Single(log));
 
         log.Clear();
         Resolve(new DeepNeuralNetworkOptions { L2 = 0.01 }, 60_000, log);
-        Assert.Equal("Many rows (60,000, over 50,000): training on every row without validation or early stopping, 10 epochs, L2 0.01 (set).", Assert.Single(log));
+        Assert.Equal("Many rows (60,000, over 50,000): training on every row without validation or early stopping, 10 epochs, L2 0.01 (set), hidden layers 300-100.", Assert.Single(log));
 
         log.Clear();
         Resolve(new DeepNeuralNetworkOptions(), 40, log);
-        Assert.Equal("Few rows (40, under 100): training on every row without validation or early stopping, 10 epochs, L2 0.", Assert.Single(log));
+        Assert.Equal("Few rows (40, under 100): training on every row without validation or early stopping, 10 epochs, L2 0, hidden layers 300-100.", Assert.Single(log));
 
         log.Clear();
         Resolve(new DeepNeuralNetworkOptions { ValidationFraction = 0 }, 455, log);
@@ -144,10 +176,12 @@ public sealed class SmallDataDefaultsTests
         var byHand = new DeepNeuralNetworkOptions
         {
             ValidationFraction = 0.15, EarlyStopping = new EarlyStoppingOptions { Patience = 10 }, Epochs = 200, L2 = 0.001,
+            HiddenLayers = new[] { 100 },
         };
         Assert.Equal(RunFingerprint.Text(byHand, 1, streamed: false).ToString(), automatic);
         Assert.Contains("L2=0.001;", automatic);
         Assert.Contains("EarlyStopping=ValidationLoss,10,0,True;", automatic);
+        Assert.Contains("HiddenLayers=100;", automatic);
         // Large data resolves to what an explicit L2 = 0 without early stopping gives.
         string large = RunFingerprint.Text(Resolve(new DeepNeuralNetworkOptions(), 60_000), 1, streamed: false).ToString();
         Assert.Equal(RunFingerprint.Text(new DeepNeuralNetworkOptions { L2 = 0 }, 1, streamed: false).ToString(), large);
@@ -235,6 +269,25 @@ public sealed class SmallDataDefaultsTests
         Assert.Equal(history.Epochs.Min(e => e.ValidationLoss), history.Epochs[history.BestEpoch - 1].ValidationLoss);
         Assert.Equal(history.Epochs.Select(e => (e.TrainLoss, e.ValidationLoss)), second.History.Epochs.Select(e => (e.TrainLoss, e.ValidationLoss)));
         Assert.Equal(Onnx(first), Onnx(second));
+    }
+
+    [Fact]
+    public void FitBuildsTheCompactNetworkForSmallClassTablesAndTheWideOneOtherwise()
+    {
+        static long[][] Weights(DeepNeuralNetworkTransformer model) =>
+            model.Network.named_parameters().Where(p => p.name.EndsWith(".weight", StringComparison.Ordinal)).Select(p => p.parameter.shape).ToArray();
+        var ml = new MLContext(seed: 1);
+        var classes = SyntheticData.Blobs(ml, 150, 4, classes: 3, seed: 2).Data;
+        // 150 rows of class labels: one hidden layer of 100 (4 features, 3 classes), then the output.
+        using (var compact = ml.MulticlassClassification.Trainers.DeepNeuralNetwork(new DeepNeuralNetworkOptions { Seed = 1, NumberOfThreads = 1, Epochs = 2 }).Fit(classes))
+            Assert.Equal(new[] { new long[] { 100, 4 }, new long[] { 3, 100 } }, Weights(compact));
+        // ValidationFraction = 0 turns the rule off: the 300-100 network of the other defaults.
+        using (var wide = ml.MulticlassClassification.Trainers.DeepNeuralNetwork(new DeepNeuralNetworkOptions { Seed = 1, NumberOfThreads = 1, Epochs = 2, ValidationFraction = 0 }).Fit(classes))
+            Assert.Equal(new[] { new long[] { 300, 4 }, new long[] { 100, 300 }, new long[] { 3, 100 } }, Weights(wide));
+        // A numeric label keeps the 300-100 network on small data too (Friedman1 has 10 features).
+        using (var regression = ml.Regression.Trainers.DeepNeuralNetwork(new DeepNeuralNetworkOptions { Seed = 1, NumberOfThreads = 1, Epochs = 2 })
+            .Fit(SyntheticData.Friedman1(ml, 150, seed: 2).Data))
+            Assert.Equal(new[] { new long[] { 300, 10 }, new long[] { 100, 300 }, new long[] { 1, 100 } }, Weights(regression));
     }
 
     private static byte[] Onnx(MulticlassDeepNeuralNetworkTransformer model)

@@ -23,7 +23,7 @@ public sealed class Chapter11QuickTests
         int exitCode = Chapter11App.Run(new[] { "all", "--quick", "--data", data.Path, "--output", output.Path, "--threads", "1" });
 
         Assert.Equal(0, exitCode);
-        Assert.Equal(8, Chapter11App.Experiments.Count);
+        Assert.Equal(9, Chapter11App.Experiments.Count);
         foreach (var experiment in Chapter11App.Experiments.Keys)
         {
             string folder = Path.Combine(output.Path, experiment);
@@ -59,6 +59,24 @@ public sealed class Chapter11QuickTests
         // The book's SELU-vs-ReLU figures are for plain SGD; with momentum 0.9 the 100-layer nets train erratically.
         using var vanishing = JsonDocument.Parse(File.ReadAllText(Path.Combine(output.Path, "vanishing-gradients", "results.json")));
         Assert.EndsWith(", plain SGD", vanishing.RootElement.GetProperty("Title").GetString());
+
+        // callbacks: the interrupted run resumed where it stopped and ended bit-identical to the uninterrupted one; the
+        // TensorBoard files hold what the history holds; early stopping restored an epoch it trained.
+        using var callbacks = JsonDocument.Parse(File.ReadAllText(Path.Combine(output.Path, "callbacks", "results.json")));
+        var c = callbacks.RootElement.GetProperty("Numbers");
+        double Number(string name) => c.GetProperty(name).GetDouble();
+        Assert.Equal(3, Number("resume/interrupted after epoch"));
+        Assert.Equal(4, Number("resume/first epoch of the resumed fit"));
+        Assert.Equal(6, Number("resume/epochs"));
+        Assert.Equal(1, Number("resume/weights identical (1 = yes, 2 = no)"));
+        Assert.Equal(1, Number("resume/test scores identical (1 = yes, 2 = no)"));
+        Assert.Equal(1, Number("resume/history identical (1 = yes, 2 = no)"));
+        Assert.Equal(Number("without early stopping/test accuracy"), Number("resume/test accuracy"));
+        Assert.Equal(4, Number("tensorboard/event files"));
+        Assert.Equal(1, Number("tensorboard/epoch_loss equals history (1 = yes, 2 = no)"));
+        Assert.InRange(Number("early stopping/best epoch"), 1, Number("early stopping/epochs"));
+        Assert.InRange(Number("early stopping/epochs"), 1, 6);
+        Assert.True(Directory.GetFiles(Path.Combine(output.Path, "callbacks", "checkpoints")).Length > 0);
     }
 
     // Class c is a bright horizontal band at rows 2c..2c+4 over noise, so every experiment has something to learn.

@@ -151,6 +151,22 @@ public sealed class LearningRateFinderTests
             })
             .ToList();
 
+    [Fact]
+    public void TheValleyIsHalfWayAlongTheLongestFallingStretchAsFastaiReadsIt()
+    {
+        // 100 steps: flat at 3 (steps 0-39), falling to 1 (40-79), then climbing (80-99). fastai leaves out the first
+        // 10 steps and the last 5; the longest strictly falling subsequence is one flat step and the 40 falling ones (39-79),
+        // fastai's start is one before it (38), and the suggestion is start + floor(41/3) + floor(41/3/2) = 38 + 13 + 6 = 57.
+        var rates = Enumerable.Range(0, 100).Select(i => 1e-6 * Math.Pow(10, i / 20.0)).ToList();
+        var smoothed = Enumerable.Range(0, 100).Select(i => i < 40 ? 3.0 : i < 80 ? 3.0 - 2.0 * (i - 39) / 40 : 1.0 + 0.1 * (i - 79)).ToList();
+        var curve = new LearningRateCurve(rates, smoothed, smoothed, LearningRateSweepEnd.LossAboveLimit);
+
+        Assert.Equal(rates[57], curve.ValleyLearningRate);
+        Assert.Equal(rates[79] / 10, curve.SuggestedLearningRate);
+        // The central differences are steepest (and equal) from step 40 to 78; the first of them is taken.
+        Assert.Equal(rates[40], curve.SteepestDescentLearningRate);
+    }
+
     private static byte[] Onnx(DeepNeuralNetworkTransformer model)
     {
         using var stream = new MemoryStream();

@@ -18,7 +18,6 @@ public sealed class OptionValidationTests : IDisposable
         {
             ["LabelColumnName=empty"] = ("LabelColumnName", o => o.LabelColumnName = ""),
             ["FeatureColumnName=blank"] = ("FeatureColumnName", o => o.FeatureColumnName = "  "),
-            ["HiddenLayers=null"] = ("HiddenLayers", o => o.HiddenLayers = null!),
             ["HiddenLayers[1]=0"] = ("HiddenLayers[1]", o => o.HiddenLayers = new[] { 4, 0 }),
             ["HiddenLayers[0]=-3"] = ("HiddenLayers[0]", o => o.HiddenLayers = new[] { -3 }),
             ["LearningRate=0"] = ("LearningRate", o => o.LearningRate = 0),

@@ -57,7 +57,7 @@ public sealed class TrainingCoreSeamsTests
             _outputGroupFromEpoch2 = outputGroupFromEpoch2;
         }
 
-        public nn.Module<Tensor, Tensor> Create(SampleShape sampleShape, long outputWidth, Generator generator) => _mlp.Create(sampleShape, outputWidth, generator);
+        public nn.Module<Tensor, Tensor> Create(SampleShape sampleShape, long outputWidth, TrainingOptions options, Generator generator) => _mlp.Create(sampleShape, outputWidth, options, generator);
 
         public IReadOnlyList<Tensor> PenalisedWeights(nn.Module<Tensor, Tensor> network) => _mlp.PenalisedWeights(network);
 
@@ -184,7 +184,7 @@ public sealed class TrainingCoreSeamsTests
 
     private sealed class ConvFactory : INetworkFactory
     {
-        public nn.Module<Tensor, Tensor> Create(SampleShape sampleShape, long outputWidth, Generator generator)
+        public nn.Module<Tensor, Tensor> Create(SampleShape sampleShape, long outputWidth, TrainingOptions options, Generator generator)
         {
             Assert.Equal(new long[] { 1, 4, 4 }, sampleShape.Dimensions);
             var conv = nn.Conv2d(1, 2, 3, padding: 1);
@@ -312,7 +312,7 @@ public sealed class TrainingCoreSeamsTests
 
         public HandMadeBatchNorm? BatchNorm { get; private set; }
 
-        public nn.Module<Tensor, Tensor> Create(SampleShape sampleShape, long outputWidth, Generator generator)
+        public nn.Module<Tensor, Tensor> Create(SampleShape sampleShape, long outputWidth, TrainingOptions options, Generator generator)
         {
             BatchNorm = new HandMadeBatchNorm(sampleShape.ElementCount, _frozen);
             return nn.Sequential(("bn", BatchNorm), ("output", nn.Linear(sampleShape.ElementCount, outputWidth)));
@@ -368,7 +368,7 @@ public sealed class TrainingCoreSeamsTests
             _groups = groups;
         }
 
-        public nn.Module<Tensor, Tensor> Create(SampleShape sampleShape, long outputWidth, Generator generator) => _inner.Create(sampleShape, outputWidth, generator);
+        public nn.Module<Tensor, Tensor> Create(SampleShape sampleShape, long outputWidth, TrainingOptions options, Generator generator) => _inner.Create(sampleShape, outputWidth, options, generator);
 
         public IReadOnlyList<Tensor> PenalisedWeights(nn.Module<Tensor, Tensor> network) => _penalisedWeights?.Invoke(network) ?? _inner.PenalisedWeights(network);
 

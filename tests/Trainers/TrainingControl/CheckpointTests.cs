@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Reflection;
 using Microsoft.ML;
 using MLNetDeep.Tests.Support;
 using MLNetDeep.Trainers.Checkpoints;
@@ -232,23 +231,7 @@ public sealed class CheckpointTests : IDisposable
         }
     }
 
-    private static string ProbePath => typeof(CheckpointTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-        .Single(a => a.Key == "TrainingProbePath").Value!;
+    private static Process StartProbe(string dir, int epochs, string weights) => Process.Start(TrainingProbeRunner.StartInfo(dir, epochs, weights))!;
 
-    private static Process StartProbe(string dir, int epochs, string weights)
-    {
-        Assert.True(File.Exists(ProbePath), $"TrainingProbe was not built at {ProbePath}");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { ProbePath, dir, epochs.ToString(CultureInfo.InvariantCulture), weights })
-            start.ArgumentList.Add(arg);
-        return Process.Start(start)!;
-    }
-
-    private static void RunProbe(string dir, int epochs, string weights)
-    {
-        using var process = StartProbe(dir, epochs, weights);
-        string stdout = process.StandardOutput.ReadToEnd(), stderr = process.StandardError.ReadToEnd();
-        Assert.True(process.WaitForExit(300_000), "the probe did not finish in 5 minutes");
-        Assert.True(process.ExitCode == 0, $"probe exited {process.ExitCode}: {stdout}\n{stderr}");
-    }
+    private static void RunProbe(string dir, int epochs, string weights) => TrainingProbeRunner.Run(TrainingProbeRunner.StartInfo(dir, epochs, weights));
 }
