@@ -27,6 +27,12 @@ public sealed class ExperimentSettings
     /// <summary>--train-rows: use only the first N training images (a shorter full run on a slow machine).</summary>
     public int? TrainRows { get; private init; }
 
+    /// <summary>--momentum: vanishing-gradients only, SGD's momentum instead of the book's plain SGD (0).</summary>
+    public double? Momentum { get; private init; }
+
+    /// <summary>--seed: vanishing-gradients only, the trainer's seed instead of 42.</summary>
+    public int? Seed { get; private init; }
+
     /// <summary>--threads: libtorch's intra-op threads during each Fit.</summary>
     public int? Threads { get; private init; }
 
@@ -52,7 +58,17 @@ public sealed class ExperimentSettings
             OutputDirectory = Value("--output") ?? Path.Combine("artifacts", "chapter11"),
             Threads = Int("--threads"),
             TrainRows = Int("--train-rows"),
+            Momentum = Value("--momentum") is { } m ? MomentumOf(m) : null,
+            Seed = Int("--seed"),
         };
+    }
+
+    private static double MomentumOf(string text)
+    {
+        double momentum = double.Parse(text, CultureInfo.InvariantCulture);
+        if (!(momentum >= 0 && momentum < 1))
+            throw new ArgumentException($"--momentum is {text}; expected a value in [0, 1) (0 is the book's plain SGD).");
+        return momentum;
     }
 
     /// <summary>The same settings with <see cref="OutputDirectory"/> set to the experiment's folder (data shared).</summary>
@@ -60,7 +76,7 @@ public sealed class ExperimentSettings
     {
         var settings = new ExperimentSettings
         {
-            Quick = Quick, Epochs = Epochs, Seeds = Seeds, DataDirectory = DataDirectory, Threads = Threads, TrainRows = TrainRows,
+            Quick = Quick, Epochs = Epochs, Seeds = Seeds, DataDirectory = DataDirectory, Threads = Threads, TrainRows = TrainRows, Momentum = Momentum, Seed = Seed,
             OutputDirectory = Path.Combine(OutputDirectory, experiment),
         };
         settings._data = _data ??= Load();

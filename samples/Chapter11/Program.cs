@@ -3,7 +3,7 @@
 // (results.json) and PNG plots into --output/<experiment>.
 //
 //   dotnet run -c Release --project samples/Chapter11 -- <experiment|all> [--quick] [--epochs N] [--seeds N]
-//       [--train-rows N] [--data DIR] [--output DIR] [--threads N]
+//       [--train-rows N] [--momentum M] [--seed N] [--data DIR] [--output DIR] [--threads N]
 //
 // --quick runs a small subset (2,000 training images, shallow nets, 1-2 epochs) in seconds, for CI.
 return Chapter11.Chapter11App.Run(args);
