@@ -48,6 +48,9 @@ internal sealed class MultilayerPerceptronFactory : INetworkFactory
     public IReadOnlyList<ParameterGroup> ParameterGroups(nn.Module<Tensor, Tensor> network, int epoch) =>
         _reuse?.ParameterGroups(network, epoch) ?? new[] { new ParameterGroup("all", network.parameters().ToList()) };
 
+    /// <summary>The training step's forward pass, with an input batch norm folded into the first dense layer (<see cref="InputBatchNormFold"/>).</summary>
+    public Tensor TrainingForward(nn.Module<Tensor, Tensor> network, Tensor batch) => InputBatchNormFold.Forward(network, batch);
+
     public IReadOnlyList<IBatchNormLayer> BatchNormLayers(nn.Module<Tensor, Tensor> network) =>
         _reuse?.BatchNormLayers(network) ?? Training.BatchNormLayers.Find(network);
 }

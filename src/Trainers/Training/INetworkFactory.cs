@@ -36,6 +36,12 @@ internal interface INetworkFactory
     IReadOnlyList<ParameterGroup> ParameterGroups(nn.Module<Tensor, Tensor> network, int epoch) =>
         new[] { new ParameterGroup("all", network.parameters().ToList()) };
 
+    /// <summary>
+    /// The network's output for one training batch, the network in training mode. Only the training step calls it;
+    /// evaluation and export run the network's own forward. Default: <c>network.forward(batch)</c>.
+    /// </summary>
+    Tensor TrainingForward(nn.Module<Tensor, Tensor> network, Tensor batch) => network.forward(batch);
+
     /// <summary>The batch-normalization layers, in forward order. Default: <see cref="BatchNormLayers.Find"/>.</summary>
     IReadOnlyList<IBatchNormLayer> BatchNormLayers(nn.Module<Tensor, Tensor> network) => Training.BatchNormLayers.Find(network);
 }

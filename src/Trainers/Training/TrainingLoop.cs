@@ -113,7 +113,7 @@ internal sealed class TrainingLoop
                     // Both are one native call per group; Optimizer.zero_grad zeroes gradients one by one from C#, which
                     // was 5 % of a batch-32 step (bench ablation). The flat gradient must stay: its views are the gradients.
                     parameters.ZeroGradients();
-                    var output = network.forward(xb);
+                    var output = _factory.TrainingForward(network, xb);
                     var loss = _objective.Loss(output, yb);
                     if (penalty.IsActive)
                         loss = penalty.AddTo(loss);
