@@ -20,10 +20,18 @@ namespace MLNetDeep.Trainers.Network;
 /// </remarks>
 internal static class InputBatchNormFold
 {
+    /// <summary>
+    /// The fewest rows a batch needs for the fold. What it saves grows with the batch (batch × width × inputs
+    /// multiply-adds); what it adds does not (the products W∘γ and W·β and their gradients, width × inputs each). On
+    /// the 784-300-100-10 network a step's forward and backward took 10 % longer folded at batch 32, the same at 64, 4 %
+    /// less at 128 and 16 % less at 256 (BENCHMARKS.md section 10d).
+    /// </summary>
+    public const int MinimumBatchRows = 128;
+
     /// <summary>The network's output for a training batch: folded where the network's shape allows, else its own forward.</summary>
     public static Tensor Forward(nn.Module<Tensor, Tensor> network, Tensor batch)
     {
-        if (network is not Sequential top || batch.requires_grad)
+        if (network is not Sequential top || batch.requires_grad || batch.shape[0] < MinimumBatchRows)
             return network.forward(batch);
         using var layers = top.named_children().GetEnumerator();
         // A cumulative average (no momentum) is left to the module, whose arithmetic for it this does not repeat.

@@ -48,8 +48,8 @@ public sealed class InputBatchNormFoldTests
         for (int step = 0; step < 3; step++)
         {
             using var scope = NewDisposeScope();
-            var batch = randn(new long[] { 16, 6 }, generator: generator) * 3 + 1;
-            var labels = randint(0, 3, new long[] { 16 }, generator: generator);
+            var batch = randn(new long[] { InputBatchNormFold.MinimumBatchRows, 6 }, generator: generator) * 3 + 1;
+            var labels = randint(0, 3, new long[] { InputBatchNormFold.MinimumBatchRows }, generator: generator);
             var expected = plain.forward(batch);
             var actual = InputBatchNormFold.Forward(folded, batch);
             AssertClose(expected, actual, 1e-5, $"output at step {step}");
@@ -74,6 +74,7 @@ public sealed class InputBatchNormFoldTests
     [InlineData("no input batch norm")]
     [InlineData("evaluation")]
     [InlineData("cumulative average")]
+    [InlineData("small batch")]
     public void Networks_it_does_not_fit_run_their_own_forward(string why)
     {
         using var network = Network(BatchNormalizationPlacement.BeforeActivation, inputBatchNorm: why != "no input batch norm");
@@ -82,7 +83,7 @@ public sealed class InputBatchNormFoldTests
         if (why == "cumulative average")
             network.modules().OfType<BatchNorm1d>().First().momentum = null;
         using var scope = NewDisposeScope();
-        var batch = randn(16, 6);
+        var batch = randn(why == "small batch" ? InputBatchNormFold.MinimumBatchRows - 1 : InputBatchNormFold.MinimumBatchRows, 6);
         var expected = network.forward(batch);
         var actual = InputBatchNormFold.Forward(network, batch);
         Assert.True(expected.eq(actual).all().item<bool>(), "a network the fold does not apply to gave another output");
