@@ -57,7 +57,7 @@ public sealed class OnnxFeatureExtractor : IDisposable
             model = OnnxBatchDimension.MakeDynamic(model);
         }
 
-        (_session, ExecutionProvider, SessionConfigEntries) = OnnxSessionFactory.Create(model.ToByteArray(), Options);
+        (_session, ExecutionProvider) = OnnxSessionFactory.Create(model.ToByteArray(), Options);
         try
         {
             InputName = Options.InputName ?? _session.InputMetadata.Keys.Single();
@@ -87,7 +87,7 @@ public sealed class OnnxFeatureExtractor : IDisposable
     public string ExecutionProvider { get; }
 
     /// <summary>The session configuration entries the ONNX Runtime session was created with (<see cref="OnnxFeatureExtractorOptions.AllowSpinning"/>).</summary>
-    internal IReadOnlyDictionary<string, string> SessionConfigEntries { get; }
+    internal IReadOnlyDictionary<string, string> SessionConfigEntries => Options.SessionSettings.ConfigEntries;
 
     /// <summary>The model input that samples are fed to.</summary>
     public string InputName { get; }

@@ -11,7 +11,7 @@ namespace MLNetDeep.Pretrained.FeatureExtraction;
 /// </summary>
 internal static class OnnxSessionFactory
 {
-    public static OnnxSessions.OpenedSession Create(byte[] model, OnnxFeatureExtractorOptions options) =>
+    public static (InferenceSession Session, string Provider) Create(byte[] model, OnnxFeatureExtractorOptions options) =>
         OnnxSessions.Open(model, Request(options), options.SessionSettings, message => Warn(options, message));
 
     private static GpuRequest Request(OnnxFeatureExtractorOptions options) => new(options.GpuDeviceId, options.FallbackToCpu,

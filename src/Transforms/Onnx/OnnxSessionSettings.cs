@@ -23,17 +23,14 @@ internal sealed record OnnxSessionSettings(int IntraOpThreads, bool AllowSpinnin
         : new Dictionary<string, string> { [AllowSpinningKey] = "0" };
 
     /// <summary>Sets the optimization level, sequential execution, the thread counts and <see cref="ConfigEntries"/> on <paramref name="sessionOptions"/>.</summary>
-    /// <returns>The configuration entries added, as ONNX Runtime received them (it offers no way to read them back).</returns>
-    public IReadOnlyDictionary<string, string> Apply(SessionOptions sessionOptions)
+    public void Apply(SessionOptions sessionOptions)
     {
         sessionOptions.GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL;
         sessionOptions.ExecutionMode = ExecutionMode.ORT_SEQUENTIAL;
         sessionOptions.InterOpNumThreads = 1;
         if (IntraOpThreads > 0)
             sessionOptions.IntraOpNumThreads = IntraOpThreads;
-        var entries = ConfigEntries;
-        foreach (var (key, value) in entries)
+        foreach (var (key, value) in ConfigEntries)
             sessionOptions.AddSessionConfigEntry(key, value);
-        return entries;
     }
 }

@@ -14,18 +14,17 @@ internal static class OnnxSessions
     /// <param name="gpu">The device asked for and whether to fall back.</param>
     /// <param name="settings">The threads and spin-waiting of the session.</param>
     /// <param name="warning">Receives the fallback note.</param>
-    /// <returns>The session, "CUDA" or "CPU", and the configuration entries it was created with.</returns>
+    /// <returns>The session and "CUDA" or "CPU".</returns>
     /// <exception cref="InvalidOperationException">The GPU cannot be used and the request does not allow fallback.</exception>
-    public static OpenedSession Open(byte[] model, GpuRequest gpu, OnnxSessionSettings settings, Action<string> warning)
+    public static (InferenceSession Session, string Provider) Open(byte[] model, GpuRequest gpu, OnnxSessionSettings settings, Action<string> warning)
     {
         InferenceSession? cuda = null;
-        IReadOnlyDictionary<string, string> entries = new Dictionary<string, string>();
         GpuUnavailable? TryCuda(int device)
         {
             try
             {
                 using var cudaOptions = SessionOptions.MakeSessionOptionWithCudaProvider(device);
-                entries = settings.Apply(cudaOptions);
+                settings.Apply(cudaOptions);
                 cuda = new InferenceSession(model, cudaOptions);
                 return null;
             }
@@ -38,15 +37,9 @@ internal static class OnnxSessions
             }
         }
         if (GpuPolicy.Choose(gpu, TryCuda, "run", "ONNX Runtime runs on the CPU", warning) is not null)
-            return new OpenedSession(cuda!, "CUDA", entries);
+            return (cuda!, "CUDA");
         using var cpuOptions = new SessionOptions();
-        entries = settings.Apply(cpuOptions);
-        return new OpenedSession(new InferenceSession(model, cpuOptions), "CPU", entries);
+        settings.Apply(cpuOptions);
+        return (new InferenceSession(model, cpuOptions), "CPU");
     }
-
-    /// <summary>An opened session.</summary>
-    /// <param name="Session">The session.</param>
-    /// <param name="Provider">"CUDA" or "CPU".</param>
-    /// <param name="ConfigEntries">The session configuration entries it was created with.</param>
-    internal sealed record OpenedSession(InferenceSession Session, string Provider, IReadOnlyDictionary<string, string> ConfigEntries);
 }

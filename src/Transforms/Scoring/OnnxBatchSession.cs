@@ -50,13 +50,13 @@ internal sealed class OnnxBatchSession : IDisposable
     /// </summary>
     public static OnnxBatchSession Create(byte[] model, string input, string output, BatchPredictorOptions options, Hosting.GpuRequest gpu, Action<string> warning)
     {
-        var (session, provider, _) = Open(model, options, gpu, warning);
+        var (session, provider) = Open(model, options, gpu, warning);
         if (session.InputMetadata.TryGetValue(input, out var metadata) && metadata.Dimensions.Length > 0 && metadata.Dimensions[0] > 0)
         {
             // A graph exported with a fixed batch (often 1) would refuse [n, features]; rewrite it to take any n.
             session.Dispose();
             var dynamic = OnnxBatchDimension.MakeDynamic(ModelProto.Parser.ParseFrom(model)).ToByteArray();
-            (session, provider, _) = Open(dynamic, options, gpu, warning);
+            (session, provider) = Open(dynamic, options, gpu, warning);
         }
         try
         {
@@ -141,7 +141,7 @@ internal sealed class OnnxBatchSession : IDisposable
         return dims;
     }
 
-    private static OnnxSessions.OpenedSession Open(byte[] model, BatchPredictorOptions options, Hosting.GpuRequest gpu, Action<string> warning) =>
+    private static (InferenceSession Session, string Provider) Open(byte[] model, BatchPredictorOptions options, Hosting.GpuRequest gpu, Action<string> warning) =>
         OnnxSessions.Open(model, gpu, options.SessionSettings, warning);
 
     public void Dispose() => _session.Dispose();

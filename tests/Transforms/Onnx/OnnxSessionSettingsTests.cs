@@ -19,18 +19,20 @@ public sealed class OnnxSessionSettingsTests
     public void Sessions_are_opened_with_intra_op_spinning_off_unless_it_is_allowed()
     {
         var cpu = new GpuRequest(null, true, "DeviceId", "FallbackToCpu");
-        var opened = OnnxSessions.Open(Relu(), cpu, new OnnxSessionSettings(2, AllowSpinning: false), _ => { });
+        var quiet = new OnnxSessionSettings(2, AllowSpinning: false);
+        var opened = OnnxSessions.Open(Relu(), cpu, quiet, _ => { });
         using (opened.Session)
         {
             Assert.Equal("CPU", opened.Provider);
-            Assert.Equal(new Dictionary<string, string> { ["session.intra_op.allow_spinning"] = "0" }, opened.ConfigEntries);
+            Assert.Equal(new Dictionary<string, string> { ["session.intra_op.allow_spinning"] = "0" }, quiet.ConfigEntries);
             using var input = OrtValue.CreateTensorValueFromMemory(new float[] { -1f, 2f }, [1, 2]);
             using var outputs = opened.Session.Run(new RunOptions(), ["x"], [input], ["y"]);
             Assert.Equal([0f, 2f], outputs[0].GetTensorDataAsSpan<float>().ToArray());
         }
-        var spinning = OnnxSessions.Open(Relu(), cpu, new OnnxSessionSettings(2, AllowSpinning: true), _ => { });
+        var allowed = new OnnxSessionSettings(2, AllowSpinning: true);
+        var spinning = OnnxSessions.Open(Relu(), cpu, allowed, _ => { });
         using (spinning.Session)
-            Assert.Empty(spinning.ConfigEntries);
+            Assert.Empty(allowed.ConfigEntries);
     }
 
     [Fact]
