@@ -28,27 +28,31 @@ internal static class InputBatchNormFold
     /// </summary>
     public const int MinimumBatchRows = 128;
 
-    /// <summary>The network's output for a training batch: folded where the network's shape allows, else its own forward.</summary>
-    public static Tensor Forward(nn.Module<Tensor, Tensor> network, Tensor batch)
+    /// <summary>
+    /// The network's output for a training batch: folded where the network's shape allows, else its own forward. Every
+    /// layer the fold does not replace runs through <paramref name="layer"/> (default: the layer's own forward).
+    /// </summary>
+    public static Tensor Forward(nn.Module<Tensor, Tensor> network, Tensor batch, Func<nn.Module<Tensor, Tensor>, Tensor, Tensor>? layer = null)
     {
+        layer ??= static (module, input) => module.forward(input);
         if (network is not Sequential top || batch.requires_grad || batch.shape[0] < MinimumBatchRows)
-            return network.forward(batch);
+            return layer(network, batch);
         using var layers = top.named_children().GetEnumerator();
         // A cumulative average (no momentum) is left to the module, whose arithmetic for it this does not repeat.
         if (!layers.MoveNext() || layers.Current.module is not BatchNorm1d bn || !bn.training || bn.weight is null || bn.bias is null
             || bn.momentum is not double momentum)
-            return network.forward(batch);
+            return layer(network, batch);
         if (!layers.MoveNext() || layers.Current.module is not Sequential firstBlock)
-            return network.forward(batch);
+            return layer(network, batch);
         using var blockLayers = firstBlock.named_children().GetEnumerator();
         if (!blockLayers.MoveNext() || blockLayers.Current.module is not Linear dense)
-            return network.forward(batch);
+            return layer(network, batch);
 
         var output = F.linear(Normalize(bn, momentum, batch), dense.weight! * bn.weight, Shift(dense, bn));
         while (blockLayers.MoveNext())
-            output = ((nn.Module<Tensor, Tensor>)blockLayers.Current.module).forward(output);
+            output = layer((nn.Module<Tensor, Tensor>)blockLayers.Current.module, output);
         while (layers.MoveNext())
-            output = ((nn.Module<Tensor, Tensor>)layers.Current.module).forward(output);
+            output = layer((nn.Module<Tensor, Tensor>)layers.Current.module, output);
         return output;
     }
 

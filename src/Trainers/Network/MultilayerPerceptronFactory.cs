@@ -48,8 +48,12 @@ internal sealed class MultilayerPerceptronFactory : INetworkFactory
     public IReadOnlyList<ParameterGroup> ParameterGroups(nn.Module<Tensor, Tensor> network, int epoch) =>
         _reuse?.ParameterGroups(network, epoch) ?? new[] { new ParameterGroup("all", network.parameters().ToList()) };
 
-    /// <summary>The training step's forward pass, with an input batch norm folded into the first dense layer (<see cref="InputBatchNormFold"/>).</summary>
-    public Tensor TrainingForward(nn.Module<Tensor, Tensor> network, Tensor batch) => InputBatchNormFold.Forward(network, batch);
+    /// <summary>
+    /// The training step's forward pass, with an input batch norm folded into the first dense layer
+    /// (<see cref="InputBatchNormFold"/>) and dropout masks drawn by <see cref="PhiloxDropout"/>.
+    /// </summary>
+    public Tensor TrainingForward(nn.Module<Tensor, Tensor> network, Tensor batch) =>
+        InputBatchNormFold.Forward(network, batch, TrainingStepLayers.Forward);
 
     public IReadOnlyList<IBatchNormLayer> BatchNormLayers(nn.Module<Tensor, Tensor> network) =>
         _reuse?.BatchNormLayers(network) ?? Training.BatchNormLayers.Find(network);
