@@ -8,7 +8,7 @@ namespace Chapter11.Experiments;
 /// The learning-rate finder on the FashionMnist sample's network (784-300-100-10, input batch norm, batch norm before
 /// ReLU, dropout 0.2, Adam, batch 32): sweep, plot, then train with the suggested rate held constant and compare with the
 /// sample's own recipe (Adam 0.001 with a cosine decay over the run), and with the suggestion as the cosine's peak, all
-/// with its early stopping on validation accuracy; and fastai's valley rule as a constant rate.
+/// with its early stopping on validation accuracy; and the older rule, a tenth of the minimum-loss rate, as a constant rate.
 /// </summary>
 public static class LearningRateFinderExperiment
 {
@@ -31,7 +31,8 @@ public static class LearningRateFinderExperiment
         double sweepSeconds = clock.Elapsed.TotalSeconds;
         curve.SavePlot(result.PathOf("lr-finder.png"));
         result.Plots.Add("lr-finder.png");
-        result.Table.Add($"sweep ({curve.LearningRates.Count} steps, {curve.End})", $"suggested {curve.SuggestedLearningRate:G3} (steepest {curve.SteepestDescentLearningRate:G3}, valley {curve.ValleyLearningRate:G3})", null, null, sweepSeconds.ToString("F0"));
+        double tenthOfMinimum = curve.MinimumLossLearningRate / 10;
+        result.Table.Add($"sweep ({curve.LearningRates.Count} steps, {curve.End})", $"suggested (valley) {curve.SuggestedLearningRate:G3} (steepest {curve.SteepestDescentLearningRate:G3}, minimum / 10 {tenthOfMinimum:G3})", null, null, sweepSeconds.ToString("F0"));
 
         // The sample's recipe.
         options.LearningRateSchedule = new CosineDecaySchedule(epochs * stepsPerEpoch);
@@ -44,11 +45,11 @@ public static class LearningRateFinderExperiment
         var (constantAccuracy, constantBest, constantSeconds) = Train(ml, options, train, test);
         result.Table.Add("finder's suggestion, constant", curve.SuggestedLearningRate.ToString("G3"), constantAccuracy, constantBest, constantSeconds.ToString("F0"));
 
-        // fastai's default rule, valley, as a constant rate.
-        options.LearningRate = curve.ValleyLearningRate;
-        var (valleyAccuracy, valleyBest, valleySeconds) = Train(ml, options, train, test);
-        result.Table.Add("valley rule (fastai's default), constant", curve.ValleyLearningRate.ToString("G3"), valleyAccuracy, valleyBest, valleySeconds.ToString("F0"));
-        result.Numbers["valley constant/test accuracy"] = valleyAccuracy;
+        // The older rule, a tenth of the minimum-loss rate, as a constant rate.
+        options.LearningRate = tenthOfMinimum;
+        var (tenthAccuracy, tenthBest, tenthSeconds) = Train(ml, options, train, test);
+        result.Table.Add("minimum / 10 rule, constant", tenthOfMinimum.ToString("G3"), tenthAccuracy, tenthBest, tenthSeconds.ToString("F0"));
+        result.Numbers["minimum over 10 constant/test accuracy"] = tenthAccuracy;
 
         // The suggestion as the peak of the sample's own schedule.
         options.LearningRate = curve.SuggestedLearningRate;
@@ -59,15 +60,15 @@ public static class LearningRateFinderExperiment
 
         result.Numbers["sweep/suggested learning rate"] = curve.SuggestedLearningRate;
         result.Numbers["sweep/steepest learning rate"] = curve.SteepestDescentLearningRate;
-        result.Numbers["sweep/valley learning rate"] = curve.ValleyLearningRate;
+        result.Numbers["sweep/minimum over 10 learning rate"] = tenthOfMinimum;
         result.Numbers["sweep/minimum smoothed loss"] = curve.SmoothedLosses.Min();
         result.Numbers["sample/test accuracy"] = sampleAccuracy;
         result.Numbers["suggested constant/test accuracy"] = constantAccuracy;
         result.Notes.Add($"Difference from the sample: {100 * (constantAccuracy - sampleAccuracy):+0.00;-0.00} points of test accuracy for the suggestion held constant, " +
-            $"{100 * (valleyAccuracy - sampleAccuracy):+0.00;-0.00} for the valley rule held constant, " +
+            $"{100 * (tenthAccuracy - sampleAccuracy):+0.00;-0.00} for a tenth of the minimum-loss rate held constant, " +
             $"{100 * (peakAccuracy - sampleAccuracy):+0.00;-0.00} for the suggestion as the cosine's peak. " +
             $"Sweep: {curve.LearningRates[0]:G2} to {curve.LearningRates[^1]:G3} over {curve.LearningRates.Count} steps of batch 32, fastai's smoothing (β = 0.98) and 4× stop; " +
-            "the suggestion is a tenth of the rate at the lowest smoothed loss. Every training: up to " +
+            "the suggestion is fastai's valley rule. Every training: up to " +
             $"{epochs} epochs, early stopping on validation accuracy (patience 4, best epoch restored), seed 42.");
         return result;
     }

@@ -35,9 +35,9 @@ internal static class LearningRateCurvePlot
         smoothed.LegendText = "smoothed loss";
         smoothed.MarkerSize = 0;
         smoothed.LineWidth = 2;
-        Mark(plot, curve.SuggestedLearningRate, SuggestedColor, "suggested (minimum / 10)");
+        Mark(plot, curve.ValleyLearningRate, SuggestedColor, "suggested: valley (fastai)");
         Mark(plot, curve.SteepestDescentLearningRate, SteepestColor, "steepest descent");
-        Mark(plot, curve.ValleyLearningRate, ValleyColor, "valley (fastai)");
+        Mark(plot, curve.MinimumLossLearningRate / 10, ValleyColor, "minimum / 10");
 
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
         {
@@ -48,7 +48,7 @@ internal static class LearningRateCurvePlot
         var finite = curve.SmoothedLosses.Concat(curve.Losses).Where(double.IsFinite).ToList();
         double bottom = finite.Min(), top = curve.SmoothedLosses.Where(double.IsFinite).Max();
         double margin = Math.Max(top - bottom, 1e-6) * 0.05;
-        double left = Math.Min(x.Min(), Math.Log10(curve.SuggestedLearningRate));
+        double left = Math.Min(x.Min(), Math.Log10(curve.MinimumLossLearningRate / 10));
         plot.Axes.SetLimits(Math.Floor(left), Math.Ceiling(Math.Max(x.Max(), left + 1)), bottom - margin, top + margin);
         plot.ShowLegend(Edge.Right);
         PlotFile.Save(plot, pngPath, width, height);

@@ -57,7 +57,7 @@ public sealed class LearningRateFinderTests
 
         int minimum = curve.SmoothedLosses.ToList().IndexOf(curve.SmoothedLosses.Min());
         Assert.Equal(curve.LearningRates[minimum], curve.MinimumLossLearningRate);
-        Assert.Equal(curve.LearningRates[minimum] / 10, curve.SuggestedLearningRate);
+        Assert.Equal(curve.ValleyLearningRate, curve.SuggestedLearningRate);
         Assert.Contains(curve.SteepestDescentLearningRate, curve.LearningRates.Skip(Math.Min(10, minimum)).Take(minimum + 1 - Math.Min(10, minimum)));
         // Adam on well-separated blobs: the loss falls from about 1e-3 and blows up past about 1.
         Assert.InRange(curve.SuggestedLearningRate, 1e-4, 0.3);
@@ -162,7 +162,8 @@ public sealed class LearningRateFinderTests
         var curve = new LearningRateCurve(rates, smoothed, smoothed, LearningRateSweepEnd.LossAboveLimit);
 
         Assert.Equal(rates[57], curve.ValleyLearningRate);
-        Assert.Equal(rates[79] / 10, curve.SuggestedLearningRate);
+        Assert.Equal(rates[57], curve.SuggestedLearningRate);
+        Assert.Equal(rates[79], curve.MinimumLossLearningRate);
         // The central differences are steepest (and equal) from step 40 to 78; the first of them is taken.
         Assert.Equal(rates[40], curve.SteepestDescentLearningRate);
     }
