@@ -18,7 +18,9 @@ namespace MLNetDeep.Trainers.Network;
 /// rest are zero, and the gradient is the mask; only which elements are dropped differs from libtorch's draw. Each
 /// call takes its 64-bit Philox key from torch's default generator, the one libtorch's dropout draws from, so a
 /// seeded run is reproducible and a resumed run, whose checkpoint restores that generator, continues exactly.
-/// Anything else (a GPU tensor, another element type, in-place or alpha dropout) runs the module.
+/// Anything else (a GPU tensor, another element type, in-place or alpha dropout) runs the module. It is reached through
+/// <see cref="TrainingStepLayers"/>, which the multilayer perceptron's training step uses (the DNN trainers and the image
+/// estimator's phase-1 head); phase 2's fine-tuning network runs its head's own forward, and so libtorch's dropout.
 /// </remarks>
 internal static class PhiloxDropout
 {
@@ -68,6 +70,6 @@ internal static class PhiloxDropout
             }
         }
         for (; i < bits.Length; i++)
-            bits[i] = bits[i] < threshold ? scale : 0;
+            bits[i] = (uint)(((long)bits[i] - threshold) >> 63) & scale;
     }
 }

@@ -96,15 +96,15 @@ internal static class SmallDataDefaults
         // The 100-wide network is for class labels: a clean regression needs the width (BENCHMARKS.md).
         resolved.ResolveArchitecture(compact && classLabels);
         if (Eligible(options))
-            log(Describe(options, resolved, rows, small, classLabels));
+            log(Describe(options, resolved, rows, small, compact, classLabels));
         return resolved;
     }
 
-    private static string Describe(TrainingOptions user, TrainingOptions resolved, long rows, bool small, bool classLabels)
+    private static string Describe(TrainingOptions user, TrainingOptions resolved, long rows, bool small, bool compact, bool classLabels)
     {
         string epochs = Invariant($"{resolved.Epochs} epochs") + (user.Epochs is null ? "" : " (set)");
         // A row-scaled L2 is shown with 3 significant digits and its rule.
-        bool scaled = user.L2 is null && !classLabels && small && rows <= CompactMaximumRows;
+        bool scaled = user.L2 is null && compact && !classLabels;
         string l2 = (scaled ? Invariant($"L2 {resolved.L2:G3} ({RegressionL2RowScale:0} / rows)") : Invariant($"L2 {resolved.L2}")) + (user.L2 is null ? "" : " (set)");
         // The image trainer's options have no hidden widths of their own to report.
         string hidden = user is DeepNeuralNetworkOptions original && resolved is DeepNeuralNetworkOptions { HiddenLayers: { } widths }
