@@ -27,7 +27,7 @@ public static class Chapter11App
         CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
         if (args.Length == 0 || args[0] is "-h" or "--help")
         {
-            Console.WriteLine("usage: Chapter11 <experiment|all> [--quick] [--epochs N] [--seeds N] [--train-rows N] [--momentum M] [--seed N] [--data DIR] [--output DIR] [--threads N]");
+            Console.WriteLine("usage: Chapter11 <experiment|all> [--quick] [--epochs N] [--seeds N] [--train-rows N] [--momentum M] [--seed N] [--rates R1,R2] [--data DIR] [--output DIR] [--threads N]");
             Console.WriteLine("experiments: " + string.Join(", ", Experiments.Keys));
             return args.Length == 0 ? 2 : 0;
         }

@@ -30,8 +30,11 @@ public sealed class ExperimentSettings
     /// <summary>--momentum: vanishing-gradients only, SGD's momentum instead of the book's plain SGD (0).</summary>
     public double? Momentum { get; private init; }
 
-    /// <summary>--seed: vanishing-gradients only, the trainer's seed instead of 42.</summary>
+    /// <summary>--seed: vanishing-gradients and lr-finder only, the trainer's seed instead of 42.</summary>
     public int? Seed { get; private init; }
+
+    /// <summary>--rates: lr-finder only, more constant learning rates to train the sample's network with (comma-separated).</summary>
+    public IReadOnlyList<double> ConstantRates { get; private init; } = Array.Empty<double>();
 
     /// <summary>--threads: libtorch's intra-op threads during each Fit.</summary>
     public int? Threads { get; private init; }
@@ -60,8 +63,14 @@ public sealed class ExperimentSettings
             TrainRows = Int("--train-rows"),
             Momentum = Value("--momentum") is { } m ? MomentumOf(m) : null,
             Seed = Int("--seed"),
+            ConstantRates = Value("--rates") is { } r ? RatesOf(r) : Array.Empty<double>(),
         };
     }
+
+    private static double[] RatesOf(string text) => text.Split(',').Select(part =>
+        double.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out double rate) && rate > 0 && double.IsFinite(rate)
+            ? rate
+            : throw new ArgumentException($"--rates is {text}; '{part}' is not a learning rate: expected positive numbers separated by commas, such as 0.0005,0.001.")).ToArray();
 
     private static double MomentumOf(string text)
     {
@@ -76,7 +85,7 @@ public sealed class ExperimentSettings
     {
         var settings = new ExperimentSettings
         {
-            Quick = Quick, Epochs = Epochs, Seeds = Seeds, DataDirectory = DataDirectory, Threads = Threads, TrainRows = TrainRows, Momentum = Momentum, Seed = Seed,
+            Quick = Quick, Epochs = Epochs, Seeds = Seeds, DataDirectory = DataDirectory, Threads = Threads, TrainRows = TrainRows, Momentum = Momentum, Seed = Seed, ConstantRates = ConstantRates,
             OutputDirectory = Path.Combine(OutputDirectory, experiment),
         };
         settings._data = _data ??= Load();

@@ -9,6 +9,7 @@ namespace Chapter11.Experiments;
 /// ReLU, dropout 0.2, Adam, batch 32): sweep, plot, then train with the suggested rate held constant and compare with the
 /// sample's own recipe (Adam 0.001 with a cosine decay over the run), and with the suggestion as the cosine's peak, all
 /// with its early stopping on validation accuracy; and the older rule, a tenth of the minimum-loss rate, as a constant rate.
+/// <c>--rates</c> adds constant rates of the user's choosing, to see how far the best constant rate is from the sample.
 /// </summary>
 public static class LearningRateFinderExperiment
 {
@@ -24,7 +25,9 @@ public static class LearningRateFinderExperiment
         var test = ImageData.Multiclass(settings.Data.Test);
         long stepsPerEpoch = (settings.Data.Train.Count + 31) / 32;
 
+        int seed = settings.Seed ?? 42;
         var options = SampleOptions(validation, epochs, settings.Threads);
+        options.Seed = seed;
         var trainer = ml.MulticlassClassification.Trainers.DeepNeuralNetwork(options);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var curve = trainer.FindLearningRate(train, new LearningRateFinderOptions { Steps = settings.Quick ? 60 : 300 });
@@ -58,6 +61,17 @@ public static class LearningRateFinderExperiment
         result.Table.Add("finder's suggestion, cosine decay", $"{curve.SuggestedLearningRate:G3} → 0", peakAccuracy, peakBest, peakSeconds.ToString("F0"));
         result.Numbers["suggested cosine/test accuracy"] = peakAccuracy;
 
+        // Rates asked for on the command line, each held constant.
+        options.LearningRateSchedule = null;
+        foreach (double rate in settings.ConstantRates)
+        {
+            options.LearningRate = rate;
+            var (accuracy, best, seconds) = Train(ml, options, train, test);
+            result.Table.Add("constant (--rates)", rate.ToString("G3"), accuracy, best, seconds.ToString("F0"));
+            result.Numbers[$"constant {rate:G3}/test accuracy"] = accuracy;
+            result.Notes.Add($"Constant {rate:G3}: {100 * (accuracy - sampleAccuracy):+0.00;-0.00} points from the sample.");
+        }
+
         result.Numbers["sweep/suggested learning rate"] = curve.SuggestedLearningRate;
         result.Numbers["sweep/steepest learning rate"] = curve.SteepestDescentLearningRate;
         result.Numbers["sweep/minimum over 10 learning rate"] = tenthOfMinimum;
@@ -69,7 +83,7 @@ public static class LearningRateFinderExperiment
             $"{100 * (peakAccuracy - sampleAccuracy):+0.00;-0.00} for the suggestion as the cosine's peak. " +
             $"Sweep: {curve.LearningRates[0]:G2} to {curve.LearningRates[^1]:G3} over {curve.LearningRates.Count} steps of batch 32, fastai's smoothing (β = 0.98) and 4× stop; " +
             "the suggestion is fastai's valley rule. Every training: up to " +
-            $"{epochs} epochs, early stopping on validation accuracy (patience 4, best epoch restored), seed 42.");
+            $"{epochs} epochs, early stopping on validation accuracy (patience 4, best epoch restored), seed {seed}.");
         return result;
     }
 

@@ -20,7 +20,7 @@ public sealed class Chapter11QuickTests
         using var output = new TempDirectory();
         WriteLearnableDataset(data.Path, trainCount: 2_500, testCount: 500);
 
-        int exitCode = Chapter11App.Run(new[] { "all", "--quick", "--data", data.Path, "--output", output.Path, "--threads", "1" });
+        int exitCode = Chapter11App.Run(new[] { "all", "--quick", "--data", data.Path, "--output", output.Path, "--threads", "1", "--rates", "0.002" });
 
         Assert.Equal(0, exitCode);
         Assert.Equal(9, Chapter11App.Experiments.Count);
@@ -60,6 +60,10 @@ public sealed class Chapter11QuickTests
         using var vanishing = JsonDocument.Parse(File.ReadAllText(Path.Combine(output.Path, "vanishing-gradients", "results.json")));
         Assert.EndsWith(", plain SGD", vanishing.RootElement.GetProperty("Title").GetString());
 
+        // lr-finder trains the rates asked for with --rates as constant rates.
+        using var finder = JsonDocument.Parse(File.ReadAllText(Path.Combine(output.Path, "lr-finder", "results.json")));
+        Assert.InRange(finder.RootElement.GetProperty("Numbers").GetProperty("constant 0.002/test accuracy").GetDouble(), 0.5, 1);
+
         // callbacks: the interrupted run resumed where it stopped and ended bit-identical to the uninterrupted one; the
         // TensorBoard files hold what the history holds; early stopping restored an epoch it trained.
         using var callbacks = JsonDocument.Parse(File.ReadAllText(Path.Combine(output.Path, "callbacks", "results.json")));
@@ -77,6 +81,18 @@ public sealed class Chapter11QuickTests
         Assert.InRange(Number("early stopping/best epoch"), 1, Number("early stopping/epochs"));
         Assert.InRange(Number("early stopping/epochs"), 1, 6);
         Assert.True(Directory.GetFiles(Path.Combine(output.Path, "callbacks", "checkpoints")).Length > 0);
+    }
+
+    [Theory]
+    [InlineData("0.001,x", "'x'")]
+    [InlineData("0.001,-0.5", "'-0.5'")]
+    [InlineData("0", "'0'")]
+    public void RatesThatAreNotPositiveNumbersAreRefusedByName(string rates, string named)
+    {
+        var error = Assert.Throws<ArgumentException>(() => ExperimentSettings.Parse(new[] { "--rates", rates }));
+        Assert.Contains("--rates is " + rates, error.Message);
+        Assert.Contains(named + " is not a learning rate", error.Message);
+        Assert.Equal(new[] { 0.0005, 0.001 }, ExperimentSettings.Parse(new[] { "--rates", "0.0005,0.001" }).ConstantRates);
     }
 
     // Class c is a bright horizontal band at rows 2c..2c+4 over noise, so every experiment has something to learn.
