@@ -18,7 +18,7 @@ internal static class LearningRateCurvePlot
     private static readonly Color SmoothedColor = Color.FromHex("#1f77b4");
     private static readonly Color SuggestedColor = Color.FromHex("#2ca02c");
     private static readonly Color SteepestColor = Color.FromHex("#ff7f0e");
-    private static readonly Color ValleyColor = Color.FromHex("#9467bd");
+    private static readonly Color TenthOfMinimumColor = Color.FromHex("#9467bd");
 
     public static void Save(LearningRateCurve curve, string pngPath, int width, int height)
     {
@@ -35,9 +35,11 @@ internal static class LearningRateCurvePlot
         smoothed.LegendText = "smoothed loss";
         smoothed.MarkerSize = 0;
         smoothed.LineWidth = 2;
-        Mark(plot, curve.ValleyLearningRate, SuggestedColor, "suggested: valley (fastai)");
+        // The older rule's rate can lie left of the sweep's first rate, so the axis below makes room for it.
+        double tenthOfMinimum = curve.MinimumLossLearningRate / 10;
+        Mark(plot, curve.SuggestedLearningRate, SuggestedColor, "suggested: valley (fastai)");
         Mark(plot, curve.SteepestDescentLearningRate, SteepestColor, "steepest descent");
-        Mark(plot, curve.MinimumLossLearningRate / 10, ValleyColor, "minimum / 10");
+        Mark(plot, tenthOfMinimum, TenthOfMinimumColor, "minimum / 10");
 
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
         {
@@ -48,7 +50,7 @@ internal static class LearningRateCurvePlot
         var finite = curve.SmoothedLosses.Concat(curve.Losses).Where(double.IsFinite).ToList();
         double bottom = finite.Min(), top = curve.SmoothedLosses.Where(double.IsFinite).Max();
         double margin = Math.Max(top - bottom, 1e-6) * 0.05;
-        double left = Math.Min(x.Min(), Math.Log10(curve.MinimumLossLearningRate / 10));
+        double left = Math.Min(x.Min(), Math.Log10(tenthOfMinimum));
         plot.Axes.SetLimits(Math.Floor(left), Math.Ceiling(Math.Max(x.Max(), left + 1)), bottom - margin, top + margin);
         plot.ShowLegend(Edge.Right);
         PlotFile.Save(plot, pngPath, width, height);
